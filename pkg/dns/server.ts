@@ -3,11 +3,15 @@
 // are answered from ClusterRecords; every other query is forwarded, as it came, to the node's
 // own resolvers (UDP, then TCP when the answer is truncated), one after another until one answers.
 // UDP and TCP (RFC 7766: two-byte length prefix, several queries per connection) are both served.
+// With the Corefile's other plugins' parts: answers go through its cache (cache.ts), and each
+// query is counted in CoreDNS's metrics (metrics.ts).
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { logger } from '../util/log.js';
+import type { DnsCache } from './cache.js';
 import type { ClusterRecords } from './cluster-records.js';
 import { roundRobin } from './load-balance.js';
+import type { DnsMetrics } from './metrics.js';
 import { decodeQuery, decodeResponse, DnsFormatError, encodeError, encodeQuery, encodeResponse, Rcode, RecordType, type Query } from './wire.js';
 
 const log = logger('dns');
@@ -25,6 +29,10 @@ export interface DnsServerOptions {
    * rather than opening more sockets to a resolver that is already not keeping up.
    */
   maxConcurrentForwards?: number;
+  /** CoreDNS's metrics (the Corefile's `prometheus :9153`), counted for each query answered. */
+  metrics?: DnsMetrics;
+  /** The Corefile's `cache 30`, in front of everything (see cache.ts); none: every query is answered afresh. */
+  cache?: DnsCache;
 }
 
 /** Thrown by forward() when maxConcurrentForwards queries are already in flight. */
@@ -45,7 +53,7 @@ export class DnsServer {
   async start(): Promise<void> {
     const udp = createSocket({ type: 'udp4' });
     udp.on('message', (msg, rinfo) => {
-      void this.handle(msg, 'udp')
+      void this.handle(msg, 'udp', rinfo.family === 'IPv6' ? 6 : 4)
         // The socket may have closed meanwhile (stop() with a forwarded query in flight): send throws then.
         .then((res) => res && this.udp === udp && udp.send(res, rinfo.port, rinfo.address))
         .catch((e: Error) => log.warn('query failed', { error: e.message }));
@@ -93,7 +101,7 @@ export class DnsServer {
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
-        void this.handle(msg, 'tcp')
+        void this.handle(msg, 'tcp', c.remoteFamily === 'IPv6' ? 6 : 4)
           .then((res) => {
             if (!res || c.destroyed) return;
             const len = Buffer.alloc(2);
@@ -105,8 +113,13 @@ export class DnsServer {
     });
   }
 
-  /** The answer to one message; undefined when nothing should be sent (an unreadable header). */
-  async handle(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+  /**
+   * The answer to one message; undefined when nothing should be sent (an unreadable header).
+   * Queries past the header checks (one question, opcode QUERY: what miekg/dns's accept function
+   * lets through to CoreDNS's plugins) are counted in the metrics.
+   */
+  async handle(msg: Buffer, transport: 'udp' | 'tcp', family: 4 | 6 = 4): Promise<Buffer | undefined> {
+    const start = this.opts.metrics ? process.hrtime.bigint() : 0n;
     let q: Query;
     try {
       q = decodeQuery(msg);
@@ -116,7 +129,35 @@ export class DnsServer {
     }
     if (q.opcode !== 0) return encodeError(q, Rcode.NotImp);
     if (q.questions.length !== 1) return encodeError(q, Rcode.FormErr);
+    const answer = await this.answer(msg, q, transport);
+    this.opts.metrics?.report({
+      proto: transport,
+      family,
+      qtype: q.questions[0]!.type,
+      dnssecOk: !!q.dnssecOk,
+      requestBytes: msg.length,
+      responseBytes: answer.res.length,
+      rcode: answer.res.length >= 4 ? answer.res[3]! & 0xf : Rcode.ServFail,
+      written: answer.written,
+      start,
+    });
+    return answer.res;
+  }
+
+  /** The answer to a decoded query, and whether a "plugin" wrote it (not an error the server wrote for a failure). */
+  private async answer(msg: Buffer, q: Query, transport: 'udp' | 'tcp'): Promise<{ res: Buffer; written: boolean }> {
     const maxSize = transport === 'udp' ? Math.min(q.udpSize, 4096) : 65535;
+    const cache = this.opts.cache;
+    if (!cache) return this.resolve(msg, q, maxSize, transport);
+    const hit = cache.get(q, msg, maxSize);
+    if (hit) return { res: hit, written: true };
+    const a = await this.resolve(msg, q, maxSize, transport);
+    // (what no plugin wrote, the server's own SERVFAIL or REFUSED, passes no cache)
+    return a.written ? { res: cache.put(q, msg, a.res), written: true } : a;
+  }
+
+  /** The answer from the cluster's records, or from upstream. */
+  private async resolve(msg: Buffer, q: Query, maxSize: number, transport: 'udp' | 'tcp'): Promise<{ res: Buffer; written: boolean }> {
     const question = q.questions[0]!;
     const local = this.records.answer(question.name, question.type);
     if (local) {
@@ -135,20 +176,21 @@ export class DnsServer {
         }
       }
       // loadbalance, as in kubeadm's Corefile: a successful answer's addresses in a random order.
-      return encodeResponse(q, local.rcode === Rcode.NoError ? { ...local, answers: roundRobin(local.answers) } : local, maxSize);
+      return { res: encodeResponse(q, local.rcode === Rcode.NoError ? { ...local, answers: roundRobin(local.answers) } : local, maxSize), written: true };
     }
     try {
       const res = await this.forward(msg, transport === 'tcp', maxSize);
       this.counts.forwarded++;
-      return res;
+      return { res, written: true };
     } catch (e) {
       if (e instanceof ForwardLimitError) {
         this.counts.refused++;
-        return encodeError(q, Rcode.Refused);
+        this.opts.metrics?.maxConcurrentReject();
+        return { res: encodeError(q, Rcode.Refused), written: false };
       }
       this.counts.failed++;
       log.debug('forwarding failed', { name: question.name, error: (e as Error).message });
-      return encodeError(q, Rcode.ServFail);
+      return { res: encodeError(q, Rcode.ServFail), written: false };
     }
   }
 
@@ -174,11 +216,20 @@ export class DnsServer {
     let last: Error = new Error('no upstream answered');
     for (const u of this.opts.upstreams) {
       const [host, port] = splitHostPort(u);
+      const timeoutMs = this.opts.upstreamTimeoutMs ?? 2000;
+      const to = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      // (the forward plugin's proxy times each exchange an upstream answers)
+      const exchange = async (over: typeof udpExchange): Promise<Buffer> => {
+        const start = this.opts.metrics ? process.hrtime.bigint() : 0n;
+        const res = await over(host, port, msg, timeoutMs);
+        this.opts.metrics?.upstreamExchange(to, res.length >= 4 ? res[3]! & 0xf : Rcode.FormErr, start);
+        return res;
+      };
       try {
-        if (tcp) return await tcpExchange(host, port, msg, this.opts.upstreamTimeoutMs ?? 2000);
-        const res = await udpExchange(host, port, msg, this.opts.upstreamTimeoutMs ?? 2000);
+        if (tcp) return await exchange(tcpExchange);
+        const res = await exchange(udpExchange);
         if (!(res.length >= 3 && res[2]! & 0x02)) return res;
-        const full = await tcpExchange(host, port, msg, this.opts.upstreamTimeoutMs ?? 2000).catch(() => undefined);
+        const full = await exchange(tcpExchange).catch(() => undefined);
         return full && full.length <= maxSize ? full : res;
       } catch (e) {
         last = e as Error;
