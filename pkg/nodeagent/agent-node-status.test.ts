@@ -169,7 +169,7 @@ describe('registration (the kubelet\'s registerWithAPIServer)', () => {
       patch: async () => ({}),
     } as unknown as ApiClient;
     const cfg = { nodeName: 'n1', nodeIP: '127.0.0.1', port: 10250, maxPods: 110, dataDir: '/tmp', statusReportSec: 60, statusUpdateSec: 10, leaseDurationSec: 40, labels: {}, taints: [] } as unknown as NodeStatusConfig;
-    const sources = { localPathDir: '/tmp/lp', pressure: () => undefined, node: () => undefined, networkReady: () => true, stopped: () => false, retryRegistration: false, nodeEvent: () => {} } as unknown as NodeStatusSources;
+    const sources = { localPathDir: '/tmp/lp', pressure: () => undefined, node: () => undefined, networkReady: () => true, stopped: () => false, nodeEvent: () => {} } as unknown as NodeStatusSources;
     let registered = false;
     const done = new NodeStatusManager(client, cfg, sources).register().then(() => (registered = true));
     await vi.advanceTimersByTimeAsync(5 * 60_000);

@@ -43,8 +43,6 @@ export interface NodeStatusSources {
   networkReady(): boolean;
   /** The Node as last seen from the API. */
   node(): Node | undefined;
-  /** Whether the agent runs static pods (which run while it registers: it tries until it has, either way). */
-  retryRegistration: boolean;
   stopped(): boolean;
   /** An event about the Node (NodeReady once the controller's Unknown is over). */
   nodeEvent(type: string, reason: string, message: string): void;

@@ -135,9 +135,10 @@ export class NodeAgent {
       pressure: () => this.pressure,
       networkReady: () => this.net.up,
       node: () => this.nodeInformer.get(cfg.nodeName),
-      retryRegistration: !!this.staticPods,
       stopped: () => this.stopped,
       nodeEvent: (type, reason, message) => this.nodeEvent(type, reason, message),
+      // (the kubelet's closeAllConns: every connection of its API client, watches included)
+      onRepeatedHeartbeatFailure: () => client.closeAllConnections?.(),
     });
     this.qosCgroups = new QOSCgroups(cfg.cgroupRoot || '/tskube', {
       capacity: () => {
