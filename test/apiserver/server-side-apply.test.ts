@@ -283,8 +283,10 @@ describe('server-side apply', () => {
     expect(entry(created, 'kubectl-create', 'Update')?.fieldsV1).toMatchObject({ 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } } });
     const cleared = await patch('plain', { metadata: { managedFields: [{}] } }, 'merge');
     expect(cleared.metadata?.managedFields).toBeUndefined();
+    // (an update of an object nobody manages is not tracked: 1.32's skipNonAppliedManager)
     const kept = await patch('plain', { metadata: { labels: { more: 'x' } } }, 'merge', { fieldManager: 'late' });
-    expect(kept.metadata?.managedFields?.map((e) => e.manager)).toEqual(['late']);
+    expect(kept.metadata?.labels).toMatchObject({ more: 'x' });
+    expect(kept.metadata?.managedFields).toBeUndefined();
     const bad = await failure(patch('plain', { metadata: { managedFields: [{ manager: 'm', operation: 'Sideways', fieldsType: 'FieldsV1', fieldsV1: {} }] } }, 'merge'));
     expect(bad.code).toBe(422);
     expect(bad.message).toContain('metadata.managedFields[0].operation');
@@ -293,6 +295,26 @@ describe('server-side apply', () => {
     expect(badSet.message).toContain('metadata.managedFields[0].fieldsV1');
     const unknownField = await failure(patch('plain', { metadata: { managedFields: [{ manager: 'm', operation: 'Update', junk: 1 }] } }, 'merge', { fieldValidation: 'Strict' }));
     expect(unknownField.message).toContain('metadata.managedFields[0].junk');
+  });
+
+  it('an apply to an object nobody manages gives what it holds to before-first-apply, which it conflicts with', async () => {
+    // (1.32's skipNonAppliedManager.Apply: an Update from the empty object to the live one, by before-first-apply)
+    await cp.admin.create(Pods, 'default', config('bfa', { app: 'bfa', tier: 'x' }), { fieldManager: 'kubectl-create' });
+    const cleared = await patch('bfa', { metadata: { managedFields: [{}], labels: { edited: 'y' } } }, 'merge', { fieldManager: 'editor' });
+    expect(cleared.metadata?.managedFields).toBeUndefined();
+    const conflict = await failure(applyPod('bfa', config('bfa', { app: 'bfa', tier: 'changed' }), { fieldManager: 'flux' }));
+    expect(conflict.code).toBe(409);
+    expect(conflict.message).toBe('Apply failed with 1 conflict: conflict with "before-first-apply" using v1: .metadata.labels.tier');
+    // same values: no conflict; before-first-apply keeps what the applier does not apply, and shares the rest
+    const applied = await applyPod('bfa', config('bfa', { app: 'bfa', tier: 'x' }), { fieldManager: 'flux' });
+    expect(applied.metadata?.managedFields?.map((e) => [e.manager, e.operation])).toEqual([
+      ['flux', 'Apply'],
+      ['before-first-apply', 'Update'],
+    ]);
+    const bfa = entry(applied, 'before-first-apply', 'Update')!.fieldsV1 as Record<string, Record<string, Record<string, unknown>>>;
+    expect(bfa['f:metadata']!['f:labels']).toEqual({ '.': {}, 'f:app': {}, 'f:edited': {}, 'f:tier': {} });
+    expect(bfa['f:spec']).toHaveProperty(['f:dnsPolicy']);
+    await cp.admin.delete(Pods, 'default', 'bfa');
   });
 
   it('watch and field selectors see applied objects', async () => {

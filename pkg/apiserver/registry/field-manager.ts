@@ -133,10 +133,24 @@ export function updateTracker(r: ResourceInfo, req: FieldManagerRequest, subreso
       else delete meta.managedFields;
       return;
     }
-    const managers = recordUpdate(scope, baseManagers(r, old, next, subresource), old, next, managerOf(req), rfc3339Now());
+    const base = baseManagers(r, old, next, subresource);
+    if (old && !base.size) {
+      // An update of an object nobody manages (its managedFields reset with [{}] or [], or never
+      // any: a create that set nothing) is not tracked, as 1.32's skipNonAppliedManager skips it
+      // (managedfields/internal/skipnonapplied.go): tracking starts again at the next apply.
+      delete next.metadata!.managedFields;
+      return;
+    }
+    const managers = recordUpdate(scope, base, old, next, managerOf(req), rfc3339Now());
     setManagedFields(r, next, managers);
   };
 }
+
+/**
+ * The manager 1.32 gives the fields of an object nobody manages when it is first applied to
+ * (skipNonAppliedManager.Apply: an Update from the type's empty object to the live one).
+ */
+export const BEFORE_FIRST_APPLY = 'before-first-apply';
 
 /**
  * JSON as Go's json.Encoder writes an unstructured object: keys sorted, <, >, & and the line
@@ -248,7 +262,9 @@ export function applyOperation(r: ResourceInfo, req: FieldManagerRequest, subres
   };
   return {
     mutate(live: KubeObject): KubeObject {
-      const managers = inNames(r, decodeStoredManagedFields(live.metadata?.managedFields), true);
+      let managers = inNames(r, decodeStoredManagedFields(live.metadata?.managedFields), true);
+      // (an object nobody manages: what it holds is before-first-apply's, which the apply may conflict with)
+      if (!managers.size) managers = recordUpdate(scope, managers, undefined, live, BEFORE_FIRST_APPLY, rfc3339Now());
       const plan = guard(() => planApply(scope, managers, live, config, manager));
       pending = { managers, set: plan.set };
       // kubectl's server-side apply keeps a client-side apply's annotation in step with what it
