@@ -311,11 +311,11 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Whether an object read from storage lacks a struct by value its Go type always has (one
- * written before value structs were filled, or by a path outside the store): an update compares
- * against the old object as 1.32 decodes it, so such an object is filled in a copy first.
+ * Whether an object read from storage lacks a struct by value or a field its Go type always
+ * writes (one written before tskube filled them, or by a path outside the store): an update
+ * compares against the old object as 1.32 decodes it, so such an object is filled in a copy first.
  */
-export function lacksValueStructs(typeName: string, obj: unknown): boolean {
+export function lacksZeroFields(typeName: string, obj: unknown): boolean {
   return isObject(obj) && lacks(typeName, obj);
 }
 
@@ -330,5 +330,6 @@ function lacks(typeName: string, obj: Record<string, unknown>): boolean {
     for (const item of items) if (isObject(item) && lacks(p.child, item)) return true;
   }
   for (const [key] of plan.valueStructs) if (!isObject(obj[key])) return true;
+  for (const [key] of plan.always) if (obj[key] === undefined) return true;
   return false;
 }

@@ -3,10 +3,11 @@
 // and the structs and lists that object holds get no "."; a pod condition's `lastProbeTime: null`
 // is `f:lastProbeTime`; and kubectl apply --server-side of a manifest from kubectl create
 // --dry-run=client -o yaml owns the template's creationTimestamp, shared without a conflict.
+import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { Deployments, Pods } from '../../pkg/client/rest-client.js';
-import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
 let cp: TestControlPlane;
 beforeAll(async () => {
@@ -100,6 +101,55 @@ describe('null zero times in managedFields', () => {
     });
     const status = (p.metadata?.managedFields?.find((e) => e.manager === 'kubelet')?.fieldsV1 as Fields)['f:status']!;
     expect(status['f:conditions']!['k:{"type":"Ready"}']).toEqual({ '.': {}, 'f:lastProbeTime': {}, 'f:lastTransitionTime': {}, 'f:status': {}, 'f:type': {} });
+  });
+
+  it('an object stored by an older tskube, without the zero fields, takes a write that changes nothing as no write', async () => {
+    // As tskube stored a pod status before it filled Go's zero values: no lastProbeTime, no ready, restartCount or imageID.
+    const stored = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'zt-old',
+        namespace: 'default',
+        uid: '6f1c2b1e-0000-4000-8000-000000000001',
+        creationTimestamp: '2026-12-01T00:00:00Z',
+        managedFields: [
+          { manager: 'kubectl-create', operation: 'Update', apiVersion: 'v1', time: '2026-12-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:containers': { 'k:{"name":"c"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } } },
+          { manager: 'kubelet', operation: 'Update', apiVersion: 'v1', time: '2026-12-01T00:00:01Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { '.': {}, 'f:lastTransitionTime': {}, 'f:status': {}, 'f:type': {} } }, 'f:containerStatuses': {}, 'f:phase': {} } }, subresource: 'status' },
+        ],
+      },
+      spec: { containers: [{ name: 'c', image: 'busybox', resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'Always' }], restartPolicy: 'Always', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst', securityContext: {}, schedulerName: 'default-scheduler', enableServiceLinks: true, preemptionPolicy: 'PreemptLowerPriority', priority: 0, serviceAccountName: 'default', serviceAccount: 'default', tolerations: [] },
+      status: { phase: 'Running', qosClass: 'BestEffort', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-12-01T00:00:01Z' }], containerStatuses: [{ name: 'c', state: { running: { startedAt: '2026-12-01T00:00:01Z' } }, lastState: {}, image: 'busybox' }] },
+    };
+    const etcd = new Etcd3({ hosts: cp.server.etcdEndpoints });
+    try {
+      await etcd.put('/registry/pods/default/zt-old').value(JSON.stringify(stored));
+    } finally {
+      etcd.close();
+    }
+    const before = await eventually(() => cp.admin.get(Pods, 'default', 'zt-old'));
+    // A status write of what it holds already (a kubelet's periodic sync): 1.32 decodes the old
+    // object with its zero values, finds the same bytes and writes nothing.
+    const same = await cp.admin.request<KubeObject>(cp.admin.path(Pods, 'default', 'zt-old', 'status'), {
+      method: 'PATCH',
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager: 'kubelet' },
+      body: { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-12-01T00:00:01Z', lastProbeTime: null }] } },
+    });
+    expect(same.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+    expect(same.metadata?.managedFields).toEqual(stored.metadata.managedFields);
+    // A write that changes something is stored with the zero values, and moves only what it changed.
+    const changed = await cp.admin.request<KubeObject>(cp.admin.path(Pods, 'default', 'zt-old', 'status'), {
+      method: 'PATCH',
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager: 'other' },
+      body: { status: { phase: 'Succeeded' } },
+    });
+    expect(changed.metadata?.resourceVersion).not.toBe(before.metadata?.resourceVersion);
+    expect((changed.status as { containerStatuses: unknown[] }).containerStatuses[0]).toMatchObject({ ready: false, restartCount: 0, imageID: '' });
+    expect(changed.metadata?.managedFields?.find((e) => e.manager === 'other')?.fieldsV1).toEqual({ 'f:status': { 'f:phase': {} } });
+    // (the kubelet keeps its condition, lastProbeTime not among its fields as it never wrote one, and the atomic containerStatuses)
+    expect(changed.metadata?.managedFields?.find((e) => e.manager === 'kubelet')?.fieldsV1).toEqual({ 'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { '.': {}, 'f:lastTransitionTime': {}, 'f:status': {}, 'f:type': {} } }, 'f:containerStatuses': {} } });
   });
 
   it('a status PUT that leaves out the fields Go writes at their zero value changes nothing there: no owner moves', async () => {

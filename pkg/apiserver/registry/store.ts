@@ -6,7 +6,7 @@ import type { KubeObject } from '../../api/types.js';
 import { warningsOnCreate, warningsOnUpdate } from './warnings.js';
 import { dedupOwnerReferences } from './owner-references.js';
 import { decodeStrict } from '../../api/schema-validate.js';
-import { lacksValueStructs, omitEmptyFields } from '../../api/omitempty.js';
+import { lacksZeroFields, omitEmptyFields } from '../../api/omitempty.js';
 import * as errors from '../errors.js';
 import { ApiError } from '../errors.js';
 import { CompactedError, encode, Storage, type Holdings, type Versioned, type WriteResult } from '../storage.js';
@@ -26,6 +26,14 @@ import type { Allocator } from './service-allocator.js';
 import type { AdmissionChain, AdmissionRequest } from '../admission.js';
 import { rfc3339, rfc3339Now } from '../../util/time.js';
 import { isTerminalPhase } from '../../api/pod-phase.js';
+
+/**
+ * The bytes an update's result is compared with to tell a write that changes nothing: those
+ * stored, or once asDecoded filled the old object, that object as the write would store it.
+ */
+function storedBytes(current: Versioned, old: KubeObject): string {
+  return current.json !== undefined && old === current.obj ? stripResourceVersion(current.json) : encode(old);
+}
 
 export class Store {
   readonly prefix: string;
@@ -449,7 +457,7 @@ export class Store {
     }
     // Deletion finishes when the last finalizer goes and a deletion was requested.
     if (subresource !== 'internal' && r.name !== 'namespaces' && meta.deletionTimestamp && !(meta.finalizers?.length) && (r.name !== 'pods' || meta.deletionGracePeriodSeconds === 0)) {
-      if (encode(next) === (current.json !== undefined ? stripResourceVersion(current.json) : encode(old))) return fromCache ? { retryWith: await this.storage.get(key, ctx.deadline) } : { done: old };
+      if (encode(next) === storedBytes(current, old)) return fromCache ? { retryWith: await this.storage.get(key, ctx.deadline) } : { done: old };
       const del = await this.storage.delete(key, current.rev, this.released(old), ctx.deadline);
       if (del.ok) return { done: { ...next, metadata: { ...meta, resourceVersion: this.noteWrite(del.rev) } } };
       return { retryWith: del.current };
@@ -460,8 +468,7 @@ export class Store {
     const res = await this.writeHolding(next, old, async (holdings) => {
       // A write that changes nothing is not made (kube-apiserver compares the encoded bytes too).
       data = encode(next);
-      const stored = current.json !== undefined ? stripResourceVersion(current.json) : encode(old);
-      if (data === stored) {
+      if (data === storedBytes(current, old)) {
         unchanged = true;
         return { ok: true, rev: current.rev };
       }
@@ -599,13 +606,14 @@ export class Store {
 
   /**
    * The stored object as 1.32 decodes it before an update compares against it: one that lacks a
-   * struct by value (written before they were filled) is filled in a copy, so an update giving
-   * Go's `resources: {}` is no change to an immutable field and bumps no generation.
+   * struct by value or a field Go always writes (written before tskube filled them) is filled in
+   * a copy, as the stored pass fills a write, so an update giving Go's `resources: {}` is no change
+   * to an immutable field and bumps no generation, and one that changes nothing is no write.
    */
   private asDecoded(obj: KubeObject): KubeObject {
-    if (this.resource.custom || !lacksValueStructs(this.resource.typeName, obj)) return obj;
+    if (this.resource.custom || !lacksZeroFields(this.resource.typeName, obj)) return obj;
     const c = clone(obj);
-    omitEmptyFields(this.resource.typeName, c);
+    omitEmptyFields(this.resource.typeName, c, true);
     return c;
   }
 
