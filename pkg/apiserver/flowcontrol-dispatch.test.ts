@@ -66,6 +66,23 @@ describe('FlowDispatcher', () => {
     expect(wait.some((l) => l.includes('flow_schema="exempt"'))).toBe(false);
   });
 
+  it('gives a list the seats of the objects it goes through, up to its level\'s max', async () => {
+    const d = new FlowDispatcher(source());
+    const r: FlowRequest = { user: { name: 'lister', groups: ['system:authenticated'] }, verb: 'list', resource: { group: '', resource: 'configmaps', namespace: 'a' } };
+    const flow = d.classify(r)!;
+    const list = d.admit(flow, r, 15_000, false, { query: new URLSearchParams(), stored: 10_000 });
+    expect(list.seats).toBe(8); // (global-default: 15% of 49, at most 49/6)
+    expect(await metric('apiserver_flowcontrol_current_executing_seats')).toContain('apiserver_flowcontrol_current_executing_seats{flow_schema="global-default",priority_level="global-default"} 8');
+    const get = d.admit(flow, r, 15_000, false, { query: new URLSearchParams(), name: 'one', stored: 10_000 });
+    expect(get.seats).toBe(1);
+    const seats = await metric('apiserver_flowcontrol_work_estimated_seats');
+    expect(seats).toContain('apiserver_flowcontrol_work_estimated_seats_bucket{le="1",flow_schema="global-default",priority_level="global-default"} 1');
+    expect(seats).toContain('apiserver_flowcontrol_work_estimated_seats_bucket{le="10",flow_schema="global-default",priority_level="global-default"} 2');
+    list.finish();
+    get.finish();
+    expect(await metric('apiserver_flowcontrol_current_executing_seats')).toContain('apiserver_flowcontrol_current_executing_seats{flow_schema="global-default",priority_level="global-default"} 0');
+  });
+
   it('deals each user of a ByUser schema its own hand of its level\'s queues', () => {
     const d = new FlowDispatcher(source());
     const user = (name: string): FlowRequest => ({ user: { name, groups: ['system:authenticated'] }, verb: 'list', resource: { group: '', resource: 'pods', namespace: 'a' } });

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import type { FlowSchema, PriorityLevelConfiguration } from '../api/types.js';
 import type { FlowRequest } from './flowcontrol-config.js';
 import { levelLimits, statsOf, type FlowStats } from './flowcontrol-metrics.js';
+import { levelMaxSeats, listSeats } from './flowcontrol-work-estimate.js';
 import { dealHand, FlowRequestState, QueueSet, realClock, RequestPhase, type QueueSetClock, type QueueSetConfig, type RejectReason } from './flowcontrol-queueset.js';
 
 /** --max-requests-inflight (400) + --max-mutating-requests-inflight (200): the seats APF divides. */
@@ -80,6 +81,8 @@ export class DroppedRequests {
 class LevelState {
   set: QueueSet | undefined;
   readonly dropped = new DroppedRequests();
+  /** The most seats one request may take here (0: the work estimator's own limit). */
+  maxSeats = 0;
   constructor(
     public pl: PriorityLevelConfiguration,
     public nominalCL: number,
@@ -128,11 +131,14 @@ const EMPTY: readonly number[] = [0];
 /** Records each request's passage in its flow's metrics. */
 const observer = {
   queued(req: FlowRequestState, delta: 1 | -1) {
-    (req.flow as Flow).stats.waiting += delta;
+    const s = (req.flow as Flow).stats;
+    s.waiting += delta;
+    s.waitingSeats += delta * req.seats;
   },
   executing(req: FlowRequestState, delta: 1 | -1) {
     const s = (req.flow as Flow).stats;
     s.executing += delta;
+    s.executingSeats += delta * req.seats;
     if (delta === 1) {
       s.dispatched++;
       s.waitExecuted.observe((req.startedAt - req.arrivedAt) / 1000);
@@ -156,6 +162,8 @@ export class Admission {
     private readonly state: FlowRequestState | undefined,
     private readonly watch: boolean,
     private readonly clock: QueueSetClock,
+    /** The seats it takes (an exempt one's: its queue set's state knows a limited one's). */
+    readonly seats: number,
   ) {
     this.startedAt = clock.now();
   }
@@ -189,7 +197,10 @@ export class Admission {
     const seconds = (this.clock.now() - (this.state?.startedAt ?? this.startedAt)) / 1000;
     (this.watch ? s.execWatch : s.execRegular).observe(seconds);
     if (this.state) this.state.set.finish(this.state);
-    else s.executing--;
+    else {
+      s.executing--;
+      s.executingSeats -= this.seats;
+    }
   }
 
   /** The Retry-After (seconds) of a rejected request, whose drop is recorded against its level. */
@@ -225,16 +236,23 @@ export class FlowDispatcher {
     return fs && this.flows.get(fs.metadata!.name!);
   }
 
-  /** Admits a classified request: it executes, waits (up to waitMs) or is rejected. */
-  admit(flow: Flow, r: FlowRequest, waitMs: number, watch: boolean): Admission {
+  /**
+   * Admits a classified request: it executes, waits (up to waitMs) or is rejected. A list's (or
+   * an initial-events watch's) seats are estimated from its query, name and the objects stored of
+   * its resource (the watch cache's count; undefined when not counted here).
+   */
+  admit(flow: Flow, r: FlowRequest, waitMs: number, watch: boolean, list?: { query: URLSearchParams; name?: string; stored?: number }): Admission {
     const level = flow.level;
+    const seats = list && (r.verb === 'list' || r.verb === 'watch') ? listSeats(r.verb, list.name, list.query, list.stored, level.maxSeats) : 1;
+    flow.stats.seats.observe(seats);
     if (!level.set) {
       flow.stats.executing++;
+      flow.stats.executingSeats += seats;
       flow.stats.dispatched++;
-      return new Admission(flow, undefined, watch, this.clock);
+      return new Admission(flow, undefined, watch, this.clock, seats);
     }
-    const state = level.set.start(flow, flow.hand(r) ?? EMPTY, waitMs);
-    return new Admission(flow, state, watch, this.clock);
+    const state = level.set.start(flow, flow.hand(r) ?? EMPTY, waitMs, seats);
+    return new Admission(flow, state, watch, this.clock, seats);
   }
 
   /** Digests the configuration when it changed (apf_controller's digestConfigObjects): limits, queues, flows. */
@@ -250,6 +268,8 @@ export class FlowDispatcher {
       const state = this.levels.get(name) ?? new LevelState(pl, nominalCL);
       state.pl = pl;
       state.nominalCL = nominalCL;
+      const queuing = pl.spec?.limited?.limitResponse?.type === 'Queue' ? pl.spec.limited.limitResponse.queuing : undefined;
+      state.maxSeats = queuing ? levelMaxSeats(nominalCL, queuing.handSize ?? 8) : 0;
       const qc = queueSetConfig(pl, nominalCL);
       if (qc.exempt) state.set = undefined;
       else if (state.set) state.set.setConfig(qc);

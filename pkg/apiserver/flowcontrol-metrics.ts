@@ -10,19 +10,26 @@ import type { RejectReason } from './flowcontrol-queueset.js';
 
 /** requestDurationSecondsBuckets. */
 const DURATION_BUCKETS = [0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30];
+/** work_estimated_seats' buckets (a request takes at most 10 seats). */
+const SEATS_BUCKETS = [1, 2, 4, 10];
 
 /** One histogram series: its counts per bucket (not cumulated), sum and count. */
 export class Buckets {
-  private readonly counts = new Array<number>(DURATION_BUCKETS.length).fill(0);
+  private readonly counts: number[];
   sum = 0;
   count = 0;
-  constructor(readonly labels: Record<string, string>) {}
+  constructor(
+    readonly labels: Record<string, string>,
+    private readonly bounds = DURATION_BUCKETS,
+  ) {
+    this.counts = new Array<number>(bounds.length).fill(0);
+  }
 
   observe(v: number): void {
     this.sum += v;
     this.count++;
-    for (let i = 0; i < DURATION_BUCKETS.length; i++) {
-      if (v <= DURATION_BUCKETS[i]!) {
+    for (let i = 0; i < this.bounds.length; i++) {
+      if (v <= this.bounds[i]!) {
         this.counts[i]!++;
         return;
       }
@@ -33,7 +40,7 @@ export class Buckets {
   samples(name: string): { metricName: string; labels: Record<string, string | number>; value: number }[] {
     let acc = 0;
     type Sample = { metricName: string; labels: Record<string, string | number>; value: number };
-    const out: Sample[] = DURATION_BUCKETS.map((le, i) => ({ metricName: `${name}_bucket`, labels: { le, ...this.labels }, value: (acc += this.counts[i]!) }));
+    const out: Sample[] = this.bounds.map((le, i) => ({ metricName: `${name}_bucket`, labels: { le, ...this.labels }, value: (acc += this.counts[i]!) }));
     out.push({ metricName: `${name}_bucket`, labels: { le: '+Inf', ...this.labels }, value: this.count });
     out.push({ metricName: `${name}_sum`, labels: { ...this.labels }, value: this.sum });
     out.push({ metricName: `${name}_count`, labels: { ...this.labels }, value: this.count });
@@ -45,7 +52,9 @@ export class Buckets {
 export interface FlowStats {
   labels: { flow_schema: string; priority_level: string };
   executing: number;
+  executingSeats: number;
   waiting: number;
+  waitingSeats: number;
   dispatched: number;
   rejected: Record<RejectReason, number>;
   /** request_wait_duration_seconds by execute ("true": it was enqueued; "false": refused at once). */
@@ -54,6 +63,8 @@ export interface FlowStats {
   /** request_execution_seconds by type. */
   execRegular: Buckets;
   execWatch: Buckets;
+  /** work_estimated_seats. */
+  seats: Buckets;
 }
 
 /** Process-wide, as 1.32's metrics registry is: counters survive configuration changes. */
@@ -69,13 +80,16 @@ export function statsOf(fs: string, pl: string): FlowStats {
     s = {
       labels,
       executing: 0,
+      executingSeats: 0,
       waiting: 0,
+      waitingSeats: 0,
       dispatched: 0,
       rejected: { 'queue-full': 0, 'concurrency-limit': 0, 'time-out': 0 },
       waitExecuted: new Buckets({ ...labels, execute: 'true' }),
       waitRejected: new Buckets({ ...labels, execute: 'false' }),
       execRegular: new Buckets({ ...labels, type: 'regular' }),
       execWatch: new Buckets({ ...labels, type: 'watch' }),
+      seats: new Buckets(labels, SEATS_BUCKETS),
     };
     stats.set(key, s);
   }
@@ -95,9 +109,9 @@ function gaugeOfFlows(name: string, help: string, value: (s: FlowStats) => numbe
   });
 }
 gaugeOfFlows('apiserver_flowcontrol_current_executing_requests', beta('Number of requests in initial (for a WATCH) or any (for a non-WATCH) execution stage in the API Priority and Fairness subsystem'), (s) => s.executing);
-gaugeOfFlows('apiserver_flowcontrol_current_executing_seats', beta('Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem'), (s) => s.executing);
+gaugeOfFlows('apiserver_flowcontrol_current_executing_seats', beta('Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem'), (s) => s.executingSeats);
 gaugeOfFlows('apiserver_flowcontrol_current_inqueue_requests', beta('Number of requests currently pending in queues of the API Priority and Fairness subsystem'), (s) => s.waiting);
-gaugeOfFlows('apiserver_flowcontrol_current_inqueue_seats', alpha('Number of seats currently pending in queues of the API Priority and Fairness subsystem'), (s) => s.waiting);
+gaugeOfFlows('apiserver_flowcontrol_current_inqueue_seats', alpha('Number of seats currently pending in queues of the API Priority and Fairness subsystem'), (s) => s.waitingSeats);
 new Counter({
   name: 'apiserver_flowcontrol_dispatched_requests_total',
   help: beta('Number of requests executed by API Priority and Fairness subsystem'),
@@ -149,3 +163,4 @@ function histogramOfFlows(name: string, help: string, series: (s: FlowStats) => 
 }
 histogramOfFlows('apiserver_flowcontrol_request_wait_duration_seconds', beta('Length of time a request spent waiting in its queue'), (s) => [s.waitExecuted, s.waitRejected]);
 histogramOfFlows('apiserver_flowcontrol_request_execution_seconds', alpha('Duration of initial stage (for a WATCH) or any (for a non-WATCH) stage of request execution in the API Priority and Fairness subsystem'), (s) => [s.execRegular, s.execWatch]);
+histogramOfFlows('apiserver_flowcontrol_work_estimated_seats', alpha('Number of estimated seats (maximum of initial and final seats) associated with requests in API Priority and Fairness'), (s) => [s.seats]);

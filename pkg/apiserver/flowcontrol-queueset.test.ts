@@ -122,6 +122,29 @@ describe('a priority level that queues', () => {
     expect(third.phase).toBe(RequestPhase.Executing);
   });
 
+  it('gives a wide request its seats: it waits until they are all free, and holds them while it runs', () => {
+    const { qs, order } = setUp({ concurrencyLimit: 4 });
+    const wide = qs.start('wide', [0], 60_000, 3);
+    expect(wide.phase).toBe(RequestPhase.Executing);
+    expect(qs.seatsInUse).toBe(3);
+    const two = qs.start('two', [1], 60_000, 2);
+    expect(two.phase).toBe(RequestPhase.Waiting);
+    // (the head of the queue picked waits for its seats: nothing jumps it)
+    const one = qs.start('one', [2], 60_000, 1);
+    expect(one.phase).toBe(RequestPhase.Executing);
+    qs.finish(one);
+    expect(two.phase).toBe(RequestPhase.Waiting);
+    qs.finish(wide);
+    expect(two.phase).toBe(RequestPhase.Executing);
+    expect(qs.seatsInUse).toBe(2);
+    expect(order).toEqual(['wide', 'one', 'two']);
+    // (a Reject level refuses a request whose seats do not fit)
+    const reject = setUp({ concurrencyLimit: 4, queues: 0 });
+    reject.qs.start('a', undefined, 0, 3);
+    expect(reject.qs.start('b', undefined, 0, 2).phase).toBe(RequestPhase.Rejected);
+    expect(reject.qs.start('c', undefined, 0, 1).phase).toBe(RequestPhase.Executing);
+  });
+
   it('adds queues when the configuration asks for more and dispatches into a raised limit at once', () => {
     const { qs } = setUp({ concurrencyLimit: 1, queues: 1 });
     qs.start('a', [0], 60_000);

@@ -12,7 +12,8 @@
 //   a queue's next dispatch R grows by each request's work, corrected by what it really took);
 // - a request still queued when its wait limit passes (a quarter of its deadline) leaves its
 //   queue and is rejected ("time-out").
-// Every request here is one seat wide (no list or watch-count width estimates).
+// A request occupies the seats its work estimate gives it (1, or more for a large list), from
+// dispatch until it finishes.
 
 /** What the dispatcher needs of time: milliseconds, and timers (a fake in tests). */
 export interface QueueSetClock {
@@ -52,9 +53,12 @@ export interface QueueSetObserver {
 
 class Queue {
   readonly waiting: FlowRequestState[] = [];
+  /** The seats its waiting requests ask for. */
+  waitingSeats = 0;
   /** R at which its next request may be dispatched (nextDispatchR). */
   nextDispatchR = 0;
   executing = 0;
+  seatsInUse = 0;
   constructor(readonly index: number) {}
 }
 
@@ -80,6 +84,7 @@ export class FlowRequestState {
   constructor(
     readonly set: QueueSet,
     readonly flow: unknown,
+    readonly seats: number,
   ) {}
 }
 
@@ -146,11 +151,11 @@ export class QueueSet {
    * `decided`) or Rejected (answer 429, its reason already told the observer). `hand` is the
    * flow's dealt queues (dealHand), unused without queues; `waitMs` how long it may wait.
    */
-  start(flow: unknown, hand: readonly number[] | undefined, waitMs: number): FlowRequestState {
-    const req = new FlowRequestState(this, flow);
+  start(flow: unknown, hand: readonly number[] | undefined, waitMs: number, seats = 1): FlowRequestState {
+    const req = new FlowRequestState(this, flow, seats);
     const c = this.config;
     if (c.exempt || c.queues < 1) {
-      if (!c.exempt && !this.canAccommodate(1)) {
+      if (!c.exempt && !this.canAccommodate(seats)) {
         req.phase = RequestPhase.Rejected;
         this.observer.rejected(req, 'concurrency-limit');
         return req;
@@ -172,6 +177,7 @@ export class QueueSet {
     req.arrivalR = this.currentR;
     req.arrivedAt = this.clock.now();
     queue.waiting.push(req);
+    queue.waitingSeats += seats;
     this.requestsWaiting++;
     this.observer.queued(req, 1);
     this.dispatchAsMuchAsPossible();
@@ -184,15 +190,16 @@ export class QueueSet {
     if (req.phase !== RequestPhase.Executing) return;
     this.syncTime();
     req.phase = RequestPhase.Done;
-    this.seatsInUse--;
+    this.seatsInUse -= req.seats;
     this.requestsExecuting--;
     this.observer.executing(req, -1);
     const q = req.queue;
     if (q) {
       q.executing--;
-      // (the queue is charged what the request really took instead of the estimate)
+      q.seatsInUse -= req.seats;
+      // (the queue is charged what the request really took instead of the estimate, for each of its seats)
       const took = (this.clock.now() - req.startedAt) / 1000;
-      q.nextDispatchR += took - ESTIMATED_SERVICE_SECONDS;
+      q.nextDispatchR += req.seats * (took - ESTIMATED_SERVICE_SECONDS);
       this.boundNextDispatch(q);
     }
     this.dispatchAsMuchAsPossible();
@@ -205,6 +212,7 @@ export class QueueSet {
     const q = req.queue!;
     const i = q.waiting.indexOf(req);
     if (i >= 0) q.waiting.splice(i, 1);
+    q.waitingSeats -= req.seats;
     this.requestsWaiting--;
     req.phase = RequestPhase.Rejected;
     // (startedAt: when it gave up)
@@ -224,12 +232,12 @@ export class QueueSet {
 
   private execute(req: FlowRequestState): void {
     req.phase = RequestPhase.Executing;
-    this.seatsInUse++;
+    this.seatsInUse += req.seats;
     this.requestsExecuting++;
     this.observer.executing(req, 1);
   }
 
-  /** shuffleShardLocked: of the hand (visited from a rotating offset), the queue with the least waiting. */
+  /** shuffleShardLocked: of the hand (visited from a rotating offset), the queue with the least work waiting. */
   private shortestQueue(hand: readonly number[]): number {
     const n = hand.length;
     const offset = this.enqueues++ % n;
@@ -237,9 +245,9 @@ export class QueueSet {
     let min = Infinity;
     for (let i = 0; i < n; i++) {
       const idx = hand[(offset + i) % n]!;
-      const len = this.queues[idx]!.waiting.length;
-      if (len < min) {
-        min = len;
+      const work = this.queues[idx]!.waitingSeats;
+      if (work < min) {
+        min = work;
         best = idx;
       }
     }
@@ -257,7 +265,7 @@ export class QueueSet {
     for (const q of this.queues) {
       if (q.waiting.length || q.executing) {
         active++;
-        seats += q.waiting.length + q.executing;
+        seats += q.waitingSeats + q.seatsInUse;
       }
     }
     if (active) this.currentR += (dt * Math.min(seats, this.config.concurrencyLimit)) / active;
@@ -285,21 +293,23 @@ export class QueueSet {
     for (let i = 1; i <= n; i++) {
       const q = this.queues[(this.robinIndex + i) % n]!;
       if (!q.waiting.length) continue;
-      const finishR = q.nextDispatchR + ESTIMATED_SERVICE_SECONDS;
+      const finishR = q.nextDispatchR + q.waiting[0]!.seats * ESTIMATED_SERVICE_SECONDS;
       if (finishR < min) {
         min = finishR;
         best = q;
       }
     }
-    if (!best || !this.canAccommodate(1)) return false;
+    if (!best || !this.canAccommodate(best.waiting[0]!.seats)) return false;
     this.robinIndex = best.index;
     const req = best.waiting.shift()!;
+    best.waitingSeats -= req.seats;
     this.requestsWaiting--;
     this.observer.queued(req, -1);
     if (req.timer !== undefined) this.clock.clearTimer(req.timer);
     req.startedAt = this.clock.now();
     best.executing++;
-    best.nextDispatchR += ESTIMATED_SERVICE_SECONDS;
+    best.seatsInUse += req.seats;
+    best.nextDispatchR += req.seats * ESTIMATED_SERVICE_SECONDS;
     this.boundNextDispatch(best);
     this.execute(req);
     req.decided?.(true);
