@@ -157,6 +157,17 @@ describe('omitEmptyFields', () => {
     const zero = { metadata: { name: 'e' }, involvedObject: {}, firstTimestamp: '0001-01-01T00:00:00Z', lastTimestamp: '0001-01-01T01:00:00+01:00', eventTime: '0001-01-01T00:00:00.000000Z' };
     omitEmptyFields('Event', zero);
     expect([zero.firstTimestamp, zero.lastTimestamp, zero.eventTime]).toEqual([null, null, null]);
+    // A pointer to it (omitempty, set) is stored and served null too; the next write's decoding drops the null.
+    const started = { metadata: { name: 'p' }, status: { phase: 'Running', startTime: '0001-01-01T00:00:00Z' } };
+    omitEmptyFields('Pod', started);
+    expect(started.status.startTime).toBe('0001-01-01T00:00:00Z');
+    omitEmptyFields('Pod', started, true);
+    expect(started.status).toEqual({ phase: 'Running', startTime: null });
+    const renewed = { spec: { holderIdentity: 'a', renewTime: '0001-01-01T00:00:00.000000Z' } };
+    omitEmptyFields('Lease', renewed, true);
+    expect(renewed.spec).toEqual({ holderIdentity: 'a', renewTime: null });
+    omitEmptyFields('Pod', started);
+    expect(started.status).toEqual({ phase: 'Running' });
   });
 
   it('leaves a CustomResourceDefinition as apiextensions/v1\'s Go structs leave it, its JSON schema as sent', () => {

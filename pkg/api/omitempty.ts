@@ -129,6 +129,14 @@ function walkPlanned(plan: TypePlan, obj: Record<string, unknown>, stored: boole
       v = obj[key] = goTimeJson(v, p.time === 'micro');
       // (Go's zero time, which a Time or MicroTime held by value writes as null: IsZero)
       if (p.letter === 'T' && (v === ZERO_TIME || v === ZERO_MICRO_TIME)) v = obj[key] = null;
+      // A pointer to Go's zero time is kept by omitempty (the pointer is set) and written null too,
+      // as stored and served (a pod's startTime: null); the next write decodes that null to no
+      // pointer, and the first pass drops it then. Not before storing: defaulting and validation
+      // see the stamp that was sent.
+      else if (stored && p.letter === 'p' && (v === ZERO_TIME || v === ZERO_MICRO_TIME)) {
+        obj[key] = null;
+        continue;
+      }
     }
     switch (p.letter) {
       case 'p':

@@ -290,6 +290,16 @@ spec:
     expect((await getJson('event', 'zoned')).metadata.resourceVersion).toBe(rv);
   });
 
+  it('serves a pointer to Go\'s zero time as null until the next write, as 1.32 stores and writes it', async () => {
+    await k.kubectlIn('apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: zero-renew\nspec:\n  holderIdentity: h\n  renewTime: "0001-01-01T00:00:00.000000Z"\n', 'create', '-f', '-');
+    // (LeaseSpec.RenewTime is a *MicroTime with omitempty: set, so written, and a zero time's MarshalJSON is null)
+    const lease = await getJson('lease', 'zero-renew');
+    expect(lease.spec).toEqual({ holderIdentity: 'h', renewTime: null });
+    // the next write decodes that null to no pointer
+    await k.kubectl('patch', 'lease', 'zero-renew', '--type=merge', '-p', JSON.stringify({ spec: { holderIdentity: 'i' } }));
+    expect((await getJson('lease', 'zero-renew')).spec).toEqual({ holderIdentity: 'i' });
+  });
+
   it('still refuses an unknown field by name', async () => {
     const r = await k.run(['create', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: strict\ndata: null\nbogus: null\n');
     expect(r.code).not.toBe(0);
