@@ -57,7 +57,15 @@ describe('kube-dns Service', () => {
     const byId = Object.fromEntries(ports.map((p) => [`${p.id}/${p.protocol}`, p]));
     expect(byId['kube-system/kube-dns:dns/UDP']).toMatchObject({ clusterIP: '10.96.0.10', port: 53, endpoints: [{ ip: '10.244.0.1', port: 53 }], localEndpoints: [{ ip: '10.244.0.1', port: 53 }] });
     expect(byId['kube-system/kube-dns:dns-tcp/TCP']).toMatchObject({ clusterIP: '10.96.0.10', port: 53, endpoints: [{ ip: '10.244.0.1', port: 53 }] });
-    // (nothing serves CoreDNS's metrics port: rejected, as a port without endpoints)
+    // (without CoreDNS's metrics served: rejected, as a port without endpoints)
     expect(byId['kube-system/kube-dns:metrics/TCP']).toMatchObject({ port: 9153, endpoints: [] });
+  });
+
+  it('goes to the metrics the node serves beside its DNS on the metrics port', () => {
+    const svc = kubeDnsService('10.96.0.0/16') as unknown as ServiceLike;
+    const ports = servicePorts([svc], [localDNSEndpointSlice('10.244.0.1', 'node-1', 9153)], 'node-1');
+    const byId = Object.fromEntries(ports.map((p) => [`${p.id}/${p.protocol}`, p]));
+    expect(byId['kube-system/kube-dns:metrics/TCP']).toMatchObject({ clusterIP: '10.96.0.10', port: 9153, endpoints: [{ ip: '10.244.0.1', port: 9153 }] });
+    expect(byId['kube-system/kube-dns:dns/UDP']).toMatchObject({ endpoints: [{ ip: '10.244.0.1', port: 53 }] });
   });
 });

@@ -2,9 +2,9 @@
 // (cmd/kubeadm/app/phases/addons/dns/manifests.go CoreDNSService; dns.go GetDNSIP: the tenth
 // address of the service subnet, 10.96.0.10 for kubeadm's default 10.96.0.0/12 and tskube's
 // 10.96.0.0/16). tskube has no CoreDNS pods: each node agent serves the cluster DNS on its own
-// bridge gateway, and its service proxy sends the Service's dns and dns-tcp ports there through an
-// EndpointSlice of its own that only that node's proxy knows (so every node answers kube-dns
-// locally, and no pod ever needs to match the Service's selector).
+// bridge gateway (with CoreDNS's metrics beside it on :9153), and its service proxy sends the
+// Service's ports there through an EndpointSlice of its own that only that node's proxy knows (so
+// every node answers kube-dns locally, and no pod ever needs to match the Service's selector).
 import type { KubeObject, Service } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { Services, StatusError } from '../client/rest-client.js';
@@ -68,10 +68,11 @@ export async function ensureKubeDnsService(client: Pick<ApiClient, 'create'>, se
 
 /**
  * The EndpointSlice a node's service proxy adds for kube-dns: the node's own DNS server at
- * `address`, port 53, for the dns and dns-tcp ports (metrics has no endpoint: nothing serves
- * CoreDNS's :9153). Never stored in the API: only this node's proxy sees it.
+ * `address`, port 53, for the dns and dns-tcp ports, and its metrics, port 9153, for the metrics
+ * port when `metricsPort` is served there (dns/metrics-server.ts). Never stored in the API: only
+ * this node's proxy sees it.
  */
-export function localDNSEndpointSlice(address: string, nodeName: string): EndpointSliceLike {
+export function localDNSEndpointSlice(address: string, nodeName: string, metricsPort?: number): EndpointSliceLike {
   return {
     metadata: { name: `${KUBE_DNS_SERVICE}-node-local`, namespace: KUBE_DNS_NAMESPACE, labels: { [SERVICE_NAME_LABEL]: KUBE_DNS_SERVICE } },
     addressType: 'IPv4',
@@ -79,6 +80,7 @@ export function localDNSEndpointSlice(address: string, nodeName: string): Endpoi
     ports: [
       { name: 'dns', port: DNS_PORT, protocol: 'UDP' },
       { name: 'dns-tcp', port: DNS_PORT, protocol: 'TCP' },
+      ...(metricsPort ? [{ name: 'metrics', port: metricsPort, protocol: 'TCP' }] : []),
     ],
   };
 }

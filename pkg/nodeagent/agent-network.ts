@@ -7,8 +7,11 @@ import type { EndpointSlice, KubeObject, Namespace, Node, Pod, Service } from '.
 import type { ApiClient } from '../client/api-client.js';
 import type { Informer } from '../client/informer.js';
 import { Events } from '../client/rest-client.js';
+import { DnsCache } from '../dns/cache.js';
 import { ClusterRecords } from '../dns/cluster-records.js';
 import { KUBE_DNS_NAMESPACE, KUBE_DNS_SERVICE, kubeDnsClusterIP } from '../dns/kube-dns-service.js';
+import { DNS_METRICS_PORT, DnsMetricsServer } from '../dns/metrics-server.js';
+import { DnsMetrics } from '../dns/metrics.js';
 import { DnsServer } from '../dns/server.js';
 import { removeNetpolRules } from '../network/netpol-syncer.js';
 import { PodNetwork } from '../network/pod-network.js';
@@ -61,7 +64,7 @@ export class NodeNetwork {
   private resolveNet!: (n: PodNetwork) => void;
   private podCIDR: string | undefined;
   /** The cluster DNS, when this agent serves it (clusterDNS 'serve'), with the records the informers feed. */
-  private dns: { records: ClusterRecords; server?: DnsServer } | undefined;
+  private dns: { records: ClusterRecords; server?: DnsServer; metricsServer?: DnsMetricsServer } | undefined;
   private serviceProxy: NodeServiceProxy | undefined;
   /** kube-proxy's metrics server, with the service proxy when an address is given for it. */
   private proxyMetricsServer: ProxyMetricsServer | undefined;
@@ -149,7 +152,7 @@ export class NodeNetwork {
       health: new ServiceHealthServer(this.cfg.serviceHealthAddress || '0.0.0.0', () => proxierHealth.healthy()),
       resyncMs: PROXY_SYNC_PERIOD_MS,
       metrics,
-    }, new ProxierHealthServer(proxierHealth, this.cfg.serviceHealthAddress || '0.0.0.0', PROXIER_HEALTH_PORT, metrics), this.dns?.server ? net.gateway : undefined);
+    }, new ProxierHealthServer(proxierHealth, this.cfg.serviceHealthAddress || '0.0.0.0', PROXIER_HEALTH_PORT, metrics), this.dns?.server ? { address: net.gateway, metricsPort: this.dns.metricsServer?.listening() } : undefined);
     const own = this.d.nodes().find((n) => n.metadata?.name === this.cfg.nodeName);
     if (own) this.serviceProxy.syncNode(own);
     // Not awaited: pods need not wait for services (the informers retry on their own).
@@ -200,18 +203,30 @@ export class NodeNetwork {
 
   /**
    * Serves the cluster DNS on the bridge's gateway, port 53, forwarding other names to the
-   * node's resolvers. When the port cannot be had (another DNS server holds it), pods get the
-   * node's resolvers instead, and the agent says so.
+   * node's resolvers, and CoreDNS's metrics beside it on port 9153 (kube-dns's metrics port).
+   * When port 53 cannot be had (another DNS server holds it), pods get the node's resolvers
+   * instead, and the agent says so; when 9153 cannot, the DNS is served without its metrics.
    */
   private async startDNS(gateway: string): Promise<void> {
     if (!this.dns || this.cfg.nodeNetns) return;
-    const server = new DnsServer(this.dns.records, { host: gateway, port: 53, upstreams: nodeResolvers() });
+    const metrics = new DnsMetrics();
+    // (kubeadm's `cache 30`, the cluster zone's answers never kept)
+    const cache = new DnsCache({ maxTTL: 30, except: [this.dns.records.zone] }, metrics);
+    const server = new DnsServer(this.dns.records, { host: gateway, port: 53, upstreams: nodeResolvers(), metrics, cache });
     try {
       await server.start();
       this.dns.server = server;
       this.dns.records.nameserver = gateway;
     } catch (e) {
       log.warn('cannot serve the cluster DNS; pods get the node\'s resolvers', { address: `${gateway}:53`, err: (e as Error).message });
+      return;
+    }
+    const metricsServer = new DnsMetricsServer(metrics, gateway);
+    try {
+      await metricsServer.start();
+      this.dns.metricsServer = metricsServer;
+    } catch (e) {
+      log.warn('cannot serve the cluster DNS\'s metrics', { address: `${gateway}:${DNS_METRICS_PORT}`, err: (e as Error).message });
     }
   }
 
@@ -234,5 +249,6 @@ export class NodeNetwork {
     await this.proxyMetricsServer?.stop();
     await this.networkPolicy?.stop();
     await this.dns?.server?.stop();
+    await this.dns?.metricsServer?.stop();
   }
 }

@@ -17,7 +17,7 @@ describe('node service proxy and the cluster DNS', () => {
     { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'kube-dns-abcde', namespace: 'kube-system', labels: { 'kubernetes.io/service-name': 'kube-dns' } }, addressType: 'IPv4', endpoints: [] } as unknown as EndpointSlice & KubeObject,
   ]);
 
-  async function started(localDNS?: string) {
+  async function started(localDNS?: { address: string; metricsPort?: number }) {
     const p = new NodeServiceProxy({ services, slices }, { clusterCIDR: '10.244.0.0/16', nodeName: 'node-1', resyncMs: 0 }, undefined, localDNS);
     vi.spyOn(p.proxier, 'syncNow').mockResolvedValue({ applied: true, servicePorts: 0, staleChains: [], conntrackDeleted: 0 });
     await p.start();
@@ -25,13 +25,23 @@ describe('node service proxy and the cluster DNS', () => {
   }
 
   it('sends kube-dns\'s dns and dns-tcp ports to the DNS the node serves', async () => {
-    const p = await started('10.244.0.1');
+    const p = await started({ address: '10.244.0.1' });
     const dns = p.proxier.ports().filter((x) => x.service.name === 'kube-dns' && x.port === 53);
     expect(dns.map((x) => [x.protocol, x.clusterIP, x.endpoints])).toEqual([
       ['UDP', '10.96.0.10', [{ ip: '10.244.0.1', port: 53 }]],
       ['TCP', '10.96.0.10', [{ ip: '10.244.0.1', port: 53 }]],
     ]);
     await p.stop();
+  });
+
+  it('sends kube-dns\'s metrics port to the DNS\'s metrics when the node serves them, and rejects it when not', async () => {
+    const metricsOf = (p: NodeServiceProxy) => p.proxier.ports().filter((x) => x.service.name === 'kube-dns' && x.port === 9153).map((x) => [x.protocol, x.clusterIP, x.endpoints]);
+    const served = await started({ address: '10.244.0.1', metricsPort: 9153 });
+    expect(metricsOf(served)).toEqual([['TCP', '10.96.0.10', [{ ip: '10.244.0.1', port: 9153 }]]]);
+    await served.stop();
+    const unserved = await started({ address: '10.244.0.1' });
+    expect(metricsOf(unserved)).toEqual([['TCP', '10.96.0.10', []]]);
+    await unserved.stop();
   });
 
   it('leaves kube-dns without endpoints when the node serves no DNS', async () => {

@@ -54,8 +54,11 @@ export class NodeServiceProxy {
     cfg: ServiceProxierConfig,
     /** kube-proxy's :10256 health server, when wanted; the proxier reports to its ProxierHealth. */
     private readonly healthServer?: ProxierHealthServer,
-    /** The address this node's cluster DNS answers on, when it serves one: kube-system/kube-dns goes there (see dns/kube-dns-service.ts). */
-    private readonly localDNS?: string,
+    /**
+     * The address this node's cluster DNS answers on, when it serves one, and the port of its
+     * metrics when they are served: kube-system/kube-dns goes there (see dns/kube-dns-service.ts).
+     */
+    private readonly localDNS?: { address: string; metricsPort?: number },
   ) {
     this.nodeName = cfg.nodeName ?? '';
     this.proxier = new ServiceProxier({ ...cfg, proxierHealth: healthServer?.health ?? cfg.proxierHealth });
@@ -79,7 +82,7 @@ export class NodeServiceProxy {
     this.synced = true;
     // (SyncLoop's first act: the health timestamp, in case no sync ever succeeds)
     this.healthServer?.health.updated();
-    const local = this.localDNS ? [localDNSEndpointSlice(this.localDNS, this.nodeName)] : [];
+    const local = this.localDNS ? [localDNSEndpointSlice(this.localDNS.address, this.nodeName, this.localDNS.metricsPort)] : [];
     this.proxier.replaceAll(this.src.services.list(), [...this.src.slices.list(), ...local]);
     const r = await this.proxier.syncNow();
     this.written = true;

@@ -133,4 +133,13 @@ describe('cluster DNS', () => {
     resolver.setServers([gateway]);
     expect(await resolver.resolve4('ns.dns.cluster.local')).toEqual([ip]);
   }, 60_000);
+
+  it('serves CoreDNS\'s metrics on kube-dns\'s metrics port, 9153, as kube-prometheus scrapes them', async () => {
+    const ip = clusterDNSIP(serviceRangeFor(podCIDR));
+    const out = await run('dns-metrics', `nslookup kubernetes.default.svc.cluster.local >/dev/null; wget -qO- http://${ip}:9153/metrics | grep -E '^coredns_(dns_requests_total|dns_responses_total|cache_requests_total|build_info)'`);
+    expect(out).toMatch(/^coredns_dns_requests_total\{server="dns:\/\/:53",zone="\.",view="",proto="udp",family="1",type="A"\} [1-9]\d*$/m);
+    expect(out).toMatch(/^coredns_dns_responses_total\{server="dns:\/\/:53",zone="\.",view="",rcode="NOERROR",plugin="loadbalance"\} [1-9]\d*$/m);
+    expect(out).toMatch(/^coredns_cache_requests_total\{server="dns:\/\/:53",zones="\.",view=""\} [1-9]\d*$/m);
+    expect(out).toMatch(/^coredns_build_info\{version="1\.11\.3",/m);
+  }, 60_000);
 });
