@@ -57,7 +57,7 @@ const spec = {
   'crashloop-base-seconds': { type: 'number', default: d.backoffBaseSec, help: 'first crash-loop back-off' },
   'crashloop-max-seconds': { type: 'number', default: d.backoffMaxSec, help: 'crash-loop back-off cap' },
   'volume-sync-seconds': { type: 'number', default: d.apiVolumeSyncSec, help: 'how often ConfigMap, Secret and downward-API volumes are refreshed' },
-  'cluster-dns': { type: 'string', default: 'serve', help: 'nameservers of ClusterFirst pods: serve (run the cluster DNS on the pod bridge\'s gateway), none (the node\'s resolvers), or a comma-separated list of addresses' },
+  'cluster-dns': { type: 'string', default: 'serve', help: 'nameservers of ClusterFirst pods: serve (the cluster DNS the agent serves on the pod bridge\'s gateway, kube-system/kube-dns\'s cluster IP once it routes there), none (the node\'s resolvers; no cluster DNS served), or a comma-separated list of addresses (kubeadm\'s clusterDNS: 10.96.0.10; the agent still serves the cluster DNS behind kube-dns)' },
   'cluster-domain': { type: 'string', default: d.clusterDomain, help: 'the cluster\'s DNS domain' },
   'service-proxy': { type: 'boolean', default: d.serviceProxy, help: 'run the service proxy (iptables rules for Services, as kube-proxy); --service-proxy=false removes its rules' },
   'metrics-bind-address': { type: 'string', default: '127.0.0.1:10249', help: 'host:port of the service proxy\'s metrics server (kube-proxy\'s /metrics, /healthz and /proxyMode over plain HTTP); empty disables it' },

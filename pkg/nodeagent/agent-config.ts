@@ -32,9 +32,11 @@ export interface AgentConfig {
   nodeNetns?: string;
   chainPrefix?: string;
   /**
-   * The nameservers of ClusterFirst pods: 'serve' runs the cluster DNS on the pod bridge's
-   * gateway address (the role CoreDNS plays); 'none' gives pods the node's own resolvers; or
-   * the addresses of DNS servers run elsewhere (the kubelet's --cluster-dns).
+   * The nameservers of ClusterFirst pods: 'serve' gives them the cluster DNS the agent serves on
+   * the pod bridge's gateway (kube-dns's cluster IP once the service proxy sends it there);
+   * 'none' gives pods the node's own resolvers and serves nothing; or the addresses pods are given
+   * (the kubelet's --cluster-dns, kubeadm's clusterDNS: [10.96.0.10]). Unless 'none', the agent
+   * serves the cluster DNS, as CoreDNS runs in a kubeadm cluster whatever its kubelets name.
    */
   clusterDNS: 'serve' | 'none' | string[];
   clusterDomain: string;
@@ -121,3 +123,9 @@ export const defaultAgentConfig = (nodeName: string): AgentConfig => ({
 });
 
 export const defaultNodeName = () => hostname().toLowerCase();
+
+/**
+ * Whether the agent serves the cluster DNS (the role CoreDNS plays: each node answers kube-dns on
+ * its own bridge): unless clusterDNS is 'none'. A list of addresses only says what pods are given.
+ */
+export const servesClusterDNS = (cfg: Pick<AgentConfig, 'clusterDNS'>): boolean => cfg.clusterDNS !== 'none';

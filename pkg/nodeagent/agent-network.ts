@@ -21,7 +21,7 @@ import { ProxyMetricsServer } from './proxy-metrics-server.js';
 import { ServiceHealthServer } from '../network/service-health.js';
 import { removeServiceRules } from '../network/service-proxier.js';
 import { logger } from '../util/log.js';
-import type { AgentConfig } from './agent-config.js';
+import { servesClusterDNS, type AgentConfig } from './agent-config.js';
 import { NodeNetworkPolicy } from './network-policy.js';
 import type { NetworkPlugin } from './pod-worker-deps.js';
 import { kubeProxyStarting, NodeServiceProxy } from './service-proxy.js';
@@ -63,7 +63,7 @@ export class NodeNetwork {
   private readonly netReady: Promise<PodNetwork>;
   private resolveNet!: (n: PodNetwork) => void;
   private podCIDR: string | undefined;
-  /** The cluster DNS, when this agent serves it (clusterDNS 'serve'), with the records the informers feed. */
+  /** The cluster DNS, when this agent serves it (clusterDNS not 'none'), with the records the informers feed. */
   private dns: { records: ClusterRecords; server?: DnsServer; metricsServer?: DnsMetricsServer } | undefined;
   private serviceProxy: NodeServiceProxy | undefined;
   /** kube-proxy's metrics server, with the service proxy when an address is given for it. */
@@ -75,7 +75,7 @@ export class NodeNetwork {
     private readonly d: NodeNetworkDeps,
   ) {
     this.netReady = new Promise((r) => (this.resolveNet = r));
-    if (cfg.clusterDNS === 'serve') {
+    if (servesClusterDNS(cfg)) {
       const records = new ClusterRecords(cfg.clusterDomain);
       d.services.on({ add: (s) => records.setService(s), update: (s) => records.setService(s), delete: (s) => records.deleteService(s) });
       d.slices!.on({ add: (e) => records.setSlice(e), update: (e) => records.setSlice(e), delete: (e) => records.deleteSlice(e) });

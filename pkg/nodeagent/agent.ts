@@ -29,7 +29,7 @@ import { NodePressure } from './node-pressure.js';
 import { parseEvictionSettings, type EvictionSettings } from './eviction-thresholds.js';
 import { StaticPods } from './static-pods.js';
 import { isMirrorPod, isStaticPod } from './static-pod-manifest.js';
-import type { AgentConfig } from './agent-config.js';
+import { servesClusterDNS, type AgentConfig } from './agent-config.js';
 import { NodeNetwork } from './agent-network.js';
 import { NodeStatusManager } from './agent-node-status.js';
 import { removeOrphanSandboxes } from './agent-orphans.js';
@@ -118,8 +118,8 @@ export class NodeAgent {
     this.localPathCleaner = new LocalPathCleaner(client, this.localPathDir);
     this.serviceInformer = new Informer<Service & KubeObject>(client, Services);
     if (cfg.podManifestPath) this.staticPods = this.makeStaticPods(cfg.podManifestPath);
-    if (cfg.clusterDNS === 'serve' || cfg.serviceProxy || cfg.ingress) this.sliceInformer = new Informer<EndpointSlice & KubeObject>(client, EndpointSlices);
-    if (cfg.clusterDNS === 'serve') this.namespaceInformer = new Informer<Namespace & KubeObject>(client, Namespaces);
+    if (servesClusterDNS(cfg) || cfg.serviceProxy || cfg.ingress) this.sliceInformer = new Informer<EndpointSlice & KubeObject>(client, EndpointSlices);
+    if (servesClusterDNS(cfg)) this.namespaceInformer = new Informer<Namespace & KubeObject>(client, Namespaces);
     if (cfg.ingress) this.ingress = new NodeIngressController(client, { listen: cfg.ingress, nodeIP: cfg.nodeIP, secretRefreshMs: cfg.apiVolumeSyncSec * 1000 }, { services: this.serviceInformer, slices: this.sliceInformer! });
     this.net = new NodeNetwork(cfg, {
       client,

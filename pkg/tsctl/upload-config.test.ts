@@ -25,6 +25,16 @@ describe('upload-config', () => {
     expect(keys).toEqual(expect.arrayContaining(['apiVersion', 'authentication', 'authorization', 'cgroupDriver', 'clusterDomain', 'kind']));
   });
 
+  it("kubelet-config names kube-dns's address and the cluster domain as kubeadm's kubelet Default writes them (clusterDNS: [10.96.0.10], clusterDomain: cluster.local)", () => {
+    const text = data('kubelet-config').kubelet;
+    expect(text).toContain('\nclusterDNS:\n- 10.96.0.10\nclusterDomain: cluster.local\n');
+    expect(loadKubeletConfigFile('/etc/config.yaml', () => text).flags).toMatchObject({ 'cluster-dns': '10.96.0.10', 'cluster-domain': 'cluster.local' });
+    // (GetDNSIP of the service subnet, networking.dnsDomain; DefaultClusterDNSIP when the subnet has no tenth address)
+    const other = (o: Parameters<typeof uploadConfigObjects>[0]) => (uploadConfigObjects(o)[3]!.obj as { data: Record<string, string> }).data.kubelet;
+    expect(other({ dataDir: '/d', serviceSubnet: '172.20.0.0/24', dnsDomain: 'corp.example' })).toContain('\nclusterDNS:\n- 172.20.0.10\nclusterDomain: corp.example\n');
+    expect(other({ dataDir: '/d', serviceSubnet: '172.20.0.0/29' })).toContain('\nclusterDNS:\n- 10.96.0.10\n');
+  });
+
   it('kubeadm-config holds the ClusterConfiguration, its Role and RoleBinding naming the bootstrap tokens and the nodes', () => {
     expect(data('kubeadm-config').ClusterConfiguration).toBe(
       [

@@ -11,6 +11,7 @@ import type { KubeObject } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { core, RoleBindings, Roles, StatusError } from '../client/rest-client.js';
 import { DEFAULT_SERVICE_CIDR } from '../apiserver/apiserver.js';
+import { clusterDNSIP } from '../dns/kube-dns-service.js';
 import { GIT_VERSION } from '../util/version.js';
 import { kubeletConfigz } from '../nodeagent/configz.js';
 import { defaultAgentConfig, type AgentConfig } from '../nodeagent/agent-config.js';
@@ -37,15 +38,29 @@ const NODE_OWN = ['address', 'port', 'healthzPort', 'healthzBindAddress', 'podCI
 
 /**
  * The cluster's KubeletConfiguration: the agent's (defaults unless given) as /configz tells it,
- * without the node's own settings. clusterDNS is named only when the agents are given addresses:
- * by default each agent serves the cluster DNS on its own pod bridge's gateway, so there is no one
- * address to name. Certificates are rotated, as kubeadm's nodes rotate theirs.
+ * without the node's own settings. clusterDNS and clusterDomain as kubeadm's kubelet Default
+ * writes them (componentconfigs/kubelet.go): kube-dns's address in the service subnet (GetDNSIP,
+ * 10.96.0.10; DefaultClusterDNSIP when the subnet has none) and networking.dnsDomain. Each agent
+ * answers that address with the cluster DNS it serves (its service proxy sends kube-dns there), so
+ * a node that joins with it resolves as the first node does. Certificates are rotated, as kubeadm's
+ * nodes rotate theirs.
  */
-export function clusterKubeletConfiguration(cfg: AgentConfig = defaultAgentConfig('')): Record<string, unknown> {
-  const clusterDNS = Array.isArray(cfg.clusterDNS) ? cfg.clusterDNS : [];
-  const { kubeletconfig } = kubeletConfigz(cfg, { address: '0.0.0.0', port: cfg.port, clusterDNS });
+export function clusterKubeletConfiguration(cfg: AgentConfig = defaultAgentConfig(''), net: Pick<ClusterConfigurationOptions, 'serviceSubnet' | 'dnsDomain'> = {}): Record<string, unknown> {
+  const clusterDNS = Array.isArray(cfg.clusterDNS) ? cfg.clusterDNS : [kubeadmDNSIP(net.serviceSubnet ?? DEFAULT_SERVICE_CIDR)];
+  const { kubeletconfig } = kubeletConfigz({ ...cfg, clusterDomain: net.dnsDomain ?? cfg.clusterDomain }, { address: '0.0.0.0', port: cfg.port, clusterDNS });
   const shared = Object.fromEntries(Object.entries(kubeletconfig).filter(([k]) => !NODE_OWN.includes(k)));
   return { apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration', ...shared, rotateCertificates: true };
+}
+
+/** kubeadmapiv1.DefaultClusterDNSIP, what kubeadm names when the service subnet has no tenth address. */
+const DEFAULT_CLUSTER_DNS_IP = '10.96.0.10';
+
+function kubeadmDNSIP(serviceSubnet: string): string {
+  try {
+    return clusterDNSIP(serviceSubnet);
+  } catch {
+    return DEFAULT_CLUSTER_DNS_IP;
+  }
 }
 
 export interface ClusterConfigurationOptions {
@@ -94,7 +109,7 @@ const groupBinding = (name: string, groups: string[]) => ({
 });
 
 /** The objects of the phase, in kubeadm's order (its subjects in each function's order). */
-export function uploadConfigObjects(o: ClusterConfigurationOptions, kubelet: Record<string, unknown> = clusterKubeletConfiguration()): { ref: typeof Roles; obj: KubeObject & Record<string, unknown> }[] {
+export function uploadConfigObjects(o: ClusterConfigurationOptions, kubelet: Record<string, unknown> = clusterKubeletConfiguration(undefined, o)): { ref: typeof Roles; obj: KubeObject & Record<string, unknown> }[] {
   const ConfigMaps = core('configmaps');
   return [
     { ref: ConfigMaps, obj: configMap(KUBEADM_CONFIG_MAP, { [CLUSTER_CONFIGURATION_KEY]: goYaml(clusterConfiguration(o)) }) },

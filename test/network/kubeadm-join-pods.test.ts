@@ -5,14 +5,17 @@
 // printed `tsctl join` command as it is: it writes the cluster's kubelet-config and starts the node
 // agent under the supervisor. The joined node gets a podCIDR; a pod on it reaches a pod on the first
 // node by IP and a Service of that pod by name (host-gw routes through the nodes' InternalIPs, the
-// service proxy and the cluster DNS its own agent serves). `tsctl down` on each node stops its agent
+// service proxy and the cluster DNS its own agent serves behind kube-dns, which kubelet-config's
+// clusterDNS names as kubeadm writes it). `tsctl down` on each node stops its agent
 // and removes what it made; the namespaces and the veth go at the end.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SERVICE_CIDR } from '../../pkg/apiserver/apiserver.js';
 import { core, Nodes } from '../../pkg/client/rest-client.js';
+import { clusterDNSIP, ensureKubeDnsService } from '../../pkg/dns/kube-dns-service.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { ImageManager } from '../../pkg/runtime/image-service.js';
 import { ensureBootstrapTokenSetup } from '../../pkg/tsctl/bootstrap-token-setup.js';
@@ -54,6 +57,8 @@ beforeAll(async () => {
   await cm.start();
   await ensureBootstrapTokenSetup(cp.admin, cp.kubeconfig);
   await ensureUploadConfig(cp.admin, { dataDir: cp.dataDir });
+  // (kubeadm init's CoreDNS Service, as tsctl up makes it: kubelet-config's clusterDNS names its address)
+  await ensureKubeDnsService(cp.admin, DEFAULT_SERVICE_CIDR);
   // The first node, as tsctl up's: its agent on the LAN address, the demo image built.
   const images = new ImageManager(join(firstDir, 'runtime'));
   await images.init();
@@ -113,7 +118,8 @@ describe('a machine joined the kubeadm way runs pods on the cluster network', ()
       throw new Error(`${e.message}: ${JSON.stringify(p.status)}\n${readFileSync(join(dir, 'first-agent.log'), 'utf8').split('\n').filter((l) => /"(warn|error)"/.test(l)).slice(-15).join('\n')}`);
     });
     // (busybox-static's wget crashes on -T: timeout bounds it)
-    const script = `timeout 5 wget -q -O- http://${webIP}:8080/index.html && timeout 5 wget -q -O- http://web.default.svc.cluster.local/index.html`;
+    // (the joined node's pods name kube-dns, as kubelet-config's clusterDNS says, and its own agent answers behind it as the first node's does)
+    const script = `grep -qx 'nameserver ${clusterDNSIP(DEFAULT_SERVICE_CIDR)}' /etc/resolv.conf && timeout 5 wget -q -O- http://${webIP}:8080/index.html && timeout 5 wget -q -O- http://web.default.svc.cluster.local/index.html`;
     // (each attempt says how it went in the pod's log)
     await cp!.admin.create(Pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { nodeName: 'joined', restartPolicy: 'Never', automountServiceAccountToken: false, containers: [{ name: 'wget', image: demoImage, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', `for i in 1 2 3 4 5 6 7 8 9 10; do ${script} && exit 0; echo attempt $i failed: $?; sleep 1; done; exit 1`] }] } });
     const phase = await eventually(async () => {
