@@ -28,13 +28,15 @@ export interface ServiceLike {
 
 /** What the records need of a discovery.k8s.io/v1 EndpointSlice. */
 export interface EndpointSliceLike {
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   addressType?: string;
   endpoints?: { addresses?: string[]; hostname?: string; conditions?: { ready?: boolean } }[];
   ports?: { name?: string; port?: number; protocol?: string }[];
 }
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+/** When the change an EndpointSlice controller's slice reflects was triggered (the endpoints' annotation). */
+const TRIGGER_TIME_ANNOTATION = 'endpoints.kubernetes.io/last-change-trigger-time';
 // The TTL of every answer: 30 s, as the `ttl 30` of the Corefile kubeadm installs (the kubernetes
 // plugin's own default is 5; a 1.32 cluster's CoreDNS is configured with 30).
 const TTL = 30;
@@ -70,6 +72,13 @@ export class ClusterRecords {
    */
   nameserver: string | undefined;
 
+  /**
+   * Called with how long ago a headless Service's endpoints changed, each time a slice of it with
+   * a last-change-trigger-time reaches the records (the DNS programming latency CoreDNS's
+   * EndpointLatencyRecorder observes; see metrics.ts).
+   */
+  onProgrammed: ((seconds: number) => void) | undefined;
+
   constructor(readonly zone = 'cluster.local') {}
 
   /**
@@ -99,15 +108,32 @@ export class ClusterRecords {
   setSlice(es: EndpointSliceLike): void {
     const owner = es.metadata?.labels?.[SERVICE_NAME_LABEL];
     // A slice may move between services only by a label edit: forget it everywhere first.
-    this.deleteSlice(es);
-    if (!owner) return;
-    const key = `${es.metadata?.namespace}/${owner}`;
-    const m = this.slices.get(key) ?? new Map<string, EndpointSliceLike>();
-    m.set(es.metadata?.name ?? '', es);
-    this.slices.set(key, m);
-    this.reverse = undefined;
+    this.forgetSlice(es);
+    if (owner) {
+      const key = `${es.metadata?.namespace}/${owner}`;
+      const m = this.slices.get(key) ?? new Map<string, EndpointSliceLike>();
+      m.set(es.metadata?.name ?? '', es);
+      this.slices.set(key, m);
+      this.reverse = undefined;
+    }
+    this.programmed(es);
   }
   deleteSlice(es: EndpointSliceLike): void {
+    this.forgetSlice(es);
+    this.programmed(es);
+  }
+
+  /** EndpointLatencyRecorder.record: only for a slice of one headless Service, written by the EndpointSlice controller (its trigger time). */
+  private programmed(es: EndpointSliceLike): void {
+    if (!this.onProgrammed) return;
+    const trigger = es.metadata?.annotations?.[TRIGGER_TIME_ANNOTATION];
+    const owner = es.metadata?.labels?.[SERVICE_NAME_LABEL];
+    if (!trigger || !owner || this.services.get(`${es.metadata?.namespace}/${owner}`)?.spec?.clusterIP !== 'None') return;
+    const at = Date.parse(trigger);
+    if (!Number.isNaN(at)) this.onProgrammed((Date.now() - at) / 1000);
+  }
+
+  private forgetSlice(es: EndpointSliceLike): void {
     for (const [k, m] of this.slices) {
       if (!k.startsWith(`${es.metadata?.namespace}/`) || !m.delete(es.metadata?.name ?? '')) continue;
       if (!m.size) this.slices.delete(k);

@@ -96,6 +96,27 @@ describe('CoreDNS metrics of the cluster DNS', () => {
     expect(value(page, `coredns_dns_responses_total{${base},rcode="REFUSED",plugin=""}`)).toBe(1);
   });
 
+  it('observes the DNS programming latency of headless Services as the kubernetes plugin does, from their slices\' trigger time', async () => {
+    const metrics = new DnsMetrics();
+    const r = records();
+    r.setService({ metadata: { name: 'db', namespace: 'default' }, spec: { clusterIP: 'None' } });
+    new DnsServer(r, { host: '127.0.0.1', port: 0, upstreams: [], metrics });
+    const slice = (service: string, trigger?: string) => ({
+      metadata: { name: `${service}-x`, namespace: 'default', labels: { 'kubernetes.io/service-name': service }, ...(trigger ? { annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': trigger } } : {}) },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.244.0.5'] }],
+    });
+    r.setSlice(slice('db', new Date(Date.now() - 1500).toISOString()));
+    r.deleteSlice(slice('db', new Date(Date.now() - 1500).toISOString()));
+    // (not for a Service with a cluster IP, nor a slice without a trigger time)
+    r.setSlice(slice('web', new Date(Date.now() - 1500).toISOString()));
+    r.setSlice(slice('db'));
+    const page = await metrics.registry.metrics();
+    expect(value(page, 'coredns_kubernetes_dns_programming_duration_seconds_count{service_kind="headless_with_selector"}')).toBe(2);
+    expect(value(page, 'coredns_kubernetes_dns_programming_duration_seconds_bucket{le="1.024",service_kind="headless_with_selector"}')).toBe(0);
+    expect(value(page, 'coredns_kubernetes_dns_programming_duration_seconds_bucket{le="2.048",service_kind="headless_with_selector"}')).toBe(2);
+  });
+
   it('serves them over HTTP at /metrics, as the prometheus plugin\'s listener; other paths are 404', async () => {
     const metrics = new DnsMetrics();
     const s = new DnsServer(records(), { host: '127.0.0.1', port: 0, upstreams: [], metrics });

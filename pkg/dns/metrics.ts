@@ -7,7 +7,8 @@
 // every written answer passes the loadbalance plugin's writer last, so its responses are
 // plugin="loadbalance" (handler.go authoritativePlugin), and a failure no plugin wrote
 // (SERVFAIL when no upstream answered, REFUSED past max_concurrent) has plugin ""; and the cache
-// plugin's (plugin/cache/metrics.go) for cache.ts.
+// plugin's (plugin/cache/metrics.go) for cache.ts, and the kubernetes plugin's DNS programming
+// latency of headless Services.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { GIT_COMMIT } from '../util/version.js';
 import { Rcode, RecordType } from './wire.js';
@@ -70,6 +71,7 @@ export class DnsMetrics {
   private readonly cacheMisses: Counter<'server' | 'zones' | 'view'>;
   private readonly cacheDrops: Counter<'server' | 'zones' | 'view'>;
   private readonly cacheEvictions: Counter<'server' | 'type' | 'zones' | 'view'>;
+  private readonly programming: Histogram<'service_kind'>;
 
   constructor() {
     const registers = [this.registry];
@@ -95,6 +97,8 @@ export class DnsMetrics {
     new Counter({ name: 'coredns_cache_prefetch_total', help: 'The number of times the cache has prefetched a cached item.', labelNames: ['server', 'zones', 'view'], registers });
     this.cacheDrops = new Counter({ name: 'coredns_cache_drops_total', help: 'The number responses that are not cached, because the reply is malformed.', labelNames: ['server', 'zones', 'view'], registers });
     new Counter({ name: 'coredns_cache_served_stale_total', help: 'The number of requests served from stale cache entries.', labelNames: ['server', 'zones', 'view'], registers });
+    // (plugin/kubernetes/object/metrics.go DNSProgrammingLatency: ExponentialBuckets(0.001, 2, 20))
+    this.programming = new Histogram({ name: 'coredns_kubernetes_dns_programming_duration_seconds', help: 'Histogram of the time (in seconds) it took to program a dns instance.', labelNames: ['service_kind'], buckets: Array.from({ length: 20 }, (_, i) => 0.001 * 2 ** i), registers });
     this.cacheEvictions = new Counter({ name: 'coredns_cache_evictions_total', help: 'The count of cache evictions.', labelNames: ['server', 'type', 'zones', 'view'], registers });
   }
 
@@ -112,6 +116,11 @@ export class DnsMetrics {
   /** The forward plugin's proxy: one exchange with an upstream (`to` as host:port) that answered `rcode`. */
   upstreamExchange(to: string, rcode: number, start: bigint): void {
     this.proxyDuration.observe({ proxy_name: 'forward', to, rcode: rcodeName(rcode) }, Number(process.hrtime.bigint() - start) / 1e9);
+  }
+
+  /** A headless Service's endpoints reached the records `seconds` after their change was triggered. */
+  dnsProgrammed(seconds: number): void {
+    this.programming.observe({ service_kind: 'headless_with_selector' }, seconds);
   }
 
   cacheRequest(): void {

@@ -48,7 +48,11 @@ export class DnsServer {
   readonly counts = { cluster: 0, forwarded: 0, failed: 0, refused: 0 };
   private forwarding = 0;
 
-  constructor(private readonly records: ClusterRecords, private readonly opts: DnsServerOptions) {}
+  constructor(private readonly records: ClusterRecords, private readonly opts: DnsServerOptions) {
+    // (the kubernetes plugin's programming latency goes to the same registry as the queries)
+    const metrics = opts.metrics;
+    if (metrics) records.onProgrammed = (seconds) => metrics.dnsProgrammed(seconds);
+  }
 
   async start(): Promise<void> {
     const udp = createSocket({ type: 'udp4' });
