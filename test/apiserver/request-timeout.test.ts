@@ -96,3 +96,31 @@ describe('request deadline with etcd frozen', () => {
     await eventually(async () => (await cp.admin.get(Pods, 'default', 'cancelled').then(() => true, () => false)) || undefined, { timeoutMs: 60_000, what: 'reads answered again' });
   });
 });
+
+describe('stopping the apiserver (SIGTERM)', () => {
+  it('answers the requests under way before it closes their connections, as kube-apiserver drains them; a watch is ended', async () => {
+    const other = await startControlPlane({ requestTimeoutMs: 3000 });
+    try {
+      await other.admin.create(Pods, 'default', pod('draining'));
+      const w = await other.admin.watch(Pods, 'default', {}, () => {});
+      const thaw = await freezeEtcd(other);
+      let stopping: Promise<void> | undefined;
+      try {
+        // (a read held by the frozen etcd until its 3 s deadline, under way when the stop begins)
+        const read = timed(other.admin.request('/api/v1/namespaces/default/pods/draining'));
+        await sleep(300);
+        stopping = other.stopServer();
+        const answer = await read;
+        expect(answer.status).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Timeout: request did not complete within the allotted timeout', reason: 'Timeout', details: {}, code: 504 });
+        expect(answer.ms).toBeGreaterThan(2500);
+      } finally {
+        thaw();
+      }
+      await stopping;
+      // (the watch, long-running, is ended once the requests under way are answered)
+      await w.done;
+    } finally {
+      await other.stop().catch(() => {});
+    }
+  });
+});

@@ -207,6 +207,9 @@ export class RestServer {
   private server: Server | undefined;
   /** Every TCP connection, TLS handshake still under way or upgraded (exec, port-forward) included: close() ends them all. */
   private readonly sockets = new Set<Duplex>();
+  /** Requests under way that are not long-running (close() waits for them), and who waits. */
+  private inflight = 0;
+  private drained: (() => void) | undefined;
 
   private readonly openapi: CustomOpenAPI;
 
@@ -250,15 +253,32 @@ export class RestServer {
    * a socket still in its TLS handshake (which may wait two minutes) or one upgraded for exec
    * would keep close() from returning, so every socket the server accepted is destroyed too.
    */
+  /**
+   * Stops serving as kube-apiserver's graceful termination does (its HTTP server's Shutdown after
+   * the listener closes): no new connections, idle ones closed, the requests under way answered
+   * (each ends by its deadline, so this waits at most the request timeout), and then the
+   * long-running ones (watches, exec, port-forward) and every connection ended.
+   */
   async close(): Promise<void> {
     const s = this.server;
     if (!s) return;
-    await new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections();
-      for (const sock of this.sockets) sock.destroy();
-      this.sockets.clear();
-    });
+    const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+    s.closeIdleConnections();
+    if (this.inflight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+        timer.unref();
+        this.drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.drained = undefined;
+    }
+    s.closeAllConnections();
+    for (const sock of this.sockets) sock.destroy();
+    this.sockets.clear();
+    await closed;
   }
 
   /** Upgrade requests (kubectl exec over websockets) go to the pod's node agent. */
@@ -402,6 +422,7 @@ export class RestServer {
     } as typeof res.end;
     const method = (req.method ?? 'GET').toUpperCase();
     const endInflight = longRunningRequest(method, path, url.searchParams) ? undefined : inflightStarted(method !== 'GET' && method !== 'HEAD');
+    if (endInflight) this.inflight++;
     // ('close' comes whether the answer was finished or the client went away mid-watch)
     // (API Priority and Fairness' admission: its seat is given back when the answer is done, a watch's once established)
     let apf: Admission | undefined;
@@ -409,6 +430,7 @@ export class RestServer {
       apf?.abandon();
       apf?.finish();
       endInflight?.();
+      if (endInflight && --this.inflight === 0) this.drained?.();
       requestsServed++;
       endLongRunning?.();
       if (labels) recordRequest(labels, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9, { responseBytes });
