@@ -1,6 +1,6 @@
 import { register } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { compressUsername, dryRunLabel, healthRequestLabels, inflightStarted, recordAuthentication, longRunningRequest, longRunningStarted, recordRequest, requestScope, resourceRequestLabels, type RequestInfo } from './request-metrics.js';
+import { compressUsername, dryRunLabel, healthRequestLabels, inflightStarted, recordAuthentication, longRunningRequest, longRunningStarted, recordRequest, recordRequestTermination, requestScope, resourceRequestLabels, type RequestInfo } from './request-metrics.js';
 
 const q = (s = '') => new URLSearchParams(s);
 const info = (r: Partial<RequestInfo>): RequestInfo => ({ method: 'GET', query: q(), group: '', version: 'v1', resource: 'pods', ...r });
@@ -125,5 +125,19 @@ describe('authentication metrics', () => {
     expect(text).toContain('# HELP authentication_attempts [ALPHA] Counter of authenticated attempts.\n');
     expect(compressUsername('kubernetes-admin')).toBe('other');
     expect(compressUsername('admin')).toBe('admin');
+  });
+});
+
+describe('apiserver_request_terminations_total', () => {
+  it("counts a request ended in self-defense under its route's labels and the code, as RecordRequestTermination", async () => {
+    const series = (l: string) => new RegExp(`^apiserver_request_terminations_total\\{${l}\\} (\\d+)$`, 'm');
+    const count = async (l: string) => Number(series(l).exec(await register.metrics())?.[1] ?? 0);
+    const post = 'verb="POST",group="termination.test",version="v1",resource="widgets",subresource="",scope="resource",component="apiserver",code="504"';
+    const version = 'verb="GET",group="",version="",resource="",subresource="/version",scope="",component="apiserver",code="429"';
+    const [p0, v0] = [await count(post), await count(version)];
+    recordRequestTermination(resourceRequestLabels({ method: 'POST', query: new URLSearchParams('dryRun=All'), group: 'termination.test', version: 'v1', resource: 'widgets', namespace: 'ns' }), 504);
+    recordRequestTermination(healthRequestLabels('GET', '/version', new URLSearchParams()), 429);
+    expect([await count(post), await count(version)]).toEqual([p0 + 1, v0 + 1]);
+    expect(await register.metrics()).toContain('# HELP apiserver_request_terminations_total [ALPHA] Number of requests which apiserver terminated in self-defense.\n');
   });
 });

@@ -158,6 +158,26 @@ export function recordRequest(labels: RequestLabels, code: number, seconds: numb
   if ((labels.verb === 'GET' || labels.verb === 'LIST') && opts.responseBytes !== undefined) responseSizes.observe(sliOf(labels), opts.responseBytes);
 }
 
+const requestTerminations = new Counter({
+  name: 'apiserver_request_terminations_total',
+  help: alpha('Number of requests which apiserver terminated in self-defense.'),
+  labelNames: [...sliLabels, 'code'],
+});
+
+/**
+ * RecordRequestTermination: a request the apiserver ended in self-defense (the timeout filter's
+ * 504 when its deadline passed, priority and fairness' 429), under the labels of its route (a
+ * non-resource path as the subresource, with the apiserver component). Once per request at most.
+ */
+export function recordRequestTermination(labels: RequestLabels, code: number): void {
+  requestTerminations.inc({ ...sliOf(labels), component: labels.component || APISERVER_COMPONENT, code: String(code) });
+}
+
+/** RecordDroppedRequest: a request priority and fairness rejected, counted in apiserver_request_total as a 429 (no latency). */
+export function recordDroppedRequest(labels: RequestLabels): void {
+  requestTotal.inc({ ...labels, code: '429' });
+}
+
 /** RecordLongRunning: a watch or connect request counted while it runs; returns its end. */
 export function longRunningStarted(labels: RequestLabels): () => void {
   const l = sliOf(labels);

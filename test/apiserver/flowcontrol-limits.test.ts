@@ -131,6 +131,10 @@ describe('API Priority and Fairness limits', () => {
       expect(sample(lines, 'apiserver_flowcontrol_current_inqueue_requests{flow_schema="apf-test",priority_level="apf-test"}')).toBe(0);
       expect(sample(lines, 'apiserver_flowcontrol_request_wait_duration_seconds_count{flow_schema="apf-test",priority_level="apf-test",execute="false"}')).toBe(1);
       expect(sample(lines, 'apiserver_flowcontrol_dispatched_requests_total{flow_schema="exempt",priority_level="exempt"}')).toBeGreaterThan(0);
+      // Both refusals counted as the APF filter counts them: a termination in self-defense
+      // (RecordRequestTermination, the path as subresource) and a 429 request (RecordDroppedRequest).
+      expect(sample(lines, 'apiserver_request_terminations_total{verb="GET",group="",version="",resource="",subresource="/version",scope="",component="apiserver",code="429"}')).toBe(2);
+      expect(sample(lines, 'apiserver_request_total{verb="GET",dry_run="",group="",version="",resource="",subresource="",scope="",component="apiserver",code="429"}')).toBe(2);
     } finally {
       for (const h of holders) h.req.destroy();
     }

@@ -5,6 +5,7 @@
 // answered again once etcd is back.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
 import { Pods, StatusError } from '../../pkg/client/rest-client.js';
@@ -32,11 +33,19 @@ async function timed(p: Promise<unknown>): Promise<{ ms: number; status: unknown
   return { ms: Date.now() - t, status: e instanceof StatusError ? e.status : String(e) };
 }
 
+/** apiserver_request_terminations_total of pods in default by verb and scope, with code 504 (the apiserver runs in this process). */
+async function terminations(verb: string, scope: string): Promise<number> {
+  const series = `apiserver_request_terminations_total{verb="${verb}",group="",version="v1",resource="pods",subresource="",scope="${scope}",component="apiserver",code="504"} `;
+  const line = (await register.metrics()).split('\n').find((l) => l.startsWith(series));
+  return line ? Number(line.slice(series.length)) : 0;
+}
+
 describe('request deadline with etcd frozen', () => {
   it('REST and gRPC reads and writes answer 504 Timeout at the deadline; a watch stays open; all answer again once etcd is back', async () => {
     await cp.admin.create(Pods, 'default', pod('before'));
     const events: string[] = [];
     const w = await cp.admin.watch(Pods, 'default', {}, (e) => events.push(`${e.type} ${e.object.metadata?.name}`));
+    const before = { get: await terminations('GET', 'resource'), post: await terminations('POST', 'resource'), list: await terminations('LIST', 'namespace') };
     const thaw = await freezeEtcd(cp);
     try {
       const [restGet, restCreate, grpcGet, grpcCreate, restServerDeadline, restListLonger] = await Promise.all([
@@ -59,6 +68,8 @@ describe('request deadline with etcd frozen', () => {
       const write = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Timeout: request did not complete within requested timeout - context deadline exceeded', reason: 'Timeout', details: {}, code: 504 };
       expect(restCreate.status).toEqual(write);
       expect(grpcCreate.status).toEqual(write);
+      // Each REST request ended at its deadline counted as the timeout filter counts it (gRPC has no such series).
+      expect([await terminations('GET', 'resource'), await terminations('POST', 'resource'), await terminations('LIST', 'namespace')]).toEqual([before.get + 2, before.post + 1, before.list + 1]);
       await sleep(500);
     } finally {
       thaw();

@@ -131,10 +131,12 @@ describe('armDeadline', () => {
   it('cuts the connection of an answer begun but not finished by then', () => {
     vi.useFakeTimers();
     const { res, out } = fakeResponse();
-    armDeadline(res, 2000, (r) => sendStatus(r, timeoutError('GET')));
+    let told: boolean | undefined;
+    armDeadline(res, 2000, (r, begun) => (told = begun) || sendStatus(r, timeoutError('GET')));
     res.writeHead(200);
     res.write('{"kind":"PodList","items":[');
     vi.advanceTimersByTime(2000);
+    expect(told).toBe(true);
     expect(out.destroyed).toBe(true);
     expect(out.code).toBe(200);
   });

@@ -92,15 +92,17 @@ export function timeoutError(method: string): ApiError {
 }
 
 /**
- * Arms the deadline on a response: when it passes first, `answer` writes the timeout Status (or,
- * if the handler had begun its answer, the connection is cut, as Go's ErrAbortHandler), and
- * whatever the handler writes afterwards goes nowhere. Returns the disarm function.
+ * Arms the deadline on a response: when it passes first, `answer` is called (the timeout filter's
+ * postTimeoutFn, which records the termination) and writes the timeout Status, unless the handler
+ * had begun its answer (`begun`): then the connection is cut, as Go's ErrAbortHandler. Whatever
+ * the handler writes afterwards goes nowhere. Returns the disarm function.
  */
-export function armDeadline(res: ServerResponse, ms: number, answer: (res: ServerResponse) => void): () => void {
+export function armDeadline(res: ServerResponse, ms: number, answer: (res: ServerResponse, begun: boolean) => void): () => void {
   const timer = setTimeout(() => {
     if (res.writableEnded) return;
-    if (!res.headersSent) answer(res);
-    else res.destroy();
+    const begun = res.headersSent;
+    answer(res, begun);
+    if (begun) res.destroy();
     // (the handler goes on, as kube-apiserver's goroutine does: its answer is dropped)
     res.writeHead = (() => res) as typeof res.writeHead;
     res.setHeader = (() => res) as typeof res.setHeader;

@@ -14,7 +14,7 @@ import { queueWaitLimitMs, type Admission, type Flow } from '../flowcontrol-disp
 import * as errors from '../errors.js';
 import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, hasImpersonationHeaders, impersonate } from '../impersonation.js';
 import { ApiError } from '../errors.js';
-import { healthRequestLabels, inflightStarted, longRunningRequest, longRunningStarted, recordAuthentication, recordRequest, resourceRequestLabels, type RequestLabels } from '../request-metrics.js';
+import { APISERVER_COMPONENT, healthRequestLabels, inflightStarted, longRunningRequest, longRunningStarted, recordAuthentication, recordDroppedRequest, recordRequest, recordRequestTermination, resourceRequestLabels, type RequestLabels } from '../request-metrics.js';
 import { certificateUser } from '../certificate-user.js';
 import { JWKS_PATH, OPENID_CONFIGURATION_PATH } from '../../serviceaccount/issuer-discovery.js';
 import { writeOptionErrors } from './write-options.js';
@@ -164,6 +164,29 @@ export function parseResourcePath(path: string): ParsedPath | undefined {
 }
 
 /**
+ * The labels of a request that did not reach its route (one the apiserver ended in self-defense),
+ * from its RequestInfo: a resource request's as its route's, a non-resource one with its path as
+ * the subresource (RecordRequestTermination; RecordDroppedRequest leaves that empty).
+ */
+function requestInfoLabels(req: IncomingMessage, p: ParsedPath | undefined, q: URLSearchParams, path: string): RequestLabels {
+  if (p) return routeLabels(req, p, q);
+  return { ...healthRequestLabels(req.method ?? 'GET', path, q), component: APISERVER_COMPONENT };
+}
+
+/** A request priority and fairness rejected: counted as a 429 and as a termination, as the APF filter counts it. */
+function recordRejected(req: IncomingMessage, parsePath: () => ParsedPath | undefined, q: URLSearchParams, path: string): void {
+  let p: ParsedPath | undefined;
+  try {
+    p = parsePath();
+  } catch {
+    p = undefined;
+  }
+  const labels = requestInfoLabels(req, p, q, path);
+  recordDroppedRequest(p ? labels : { ...labels, subresource: '' });
+  recordRequestTermination(labels, 429);
+}
+
+/**
  * A request that is not long-running gets a deadline (--request-timeout, 60 s by default, or the
  * client's shorter ?timeout=): past it, a 504 Timeout Status, however long its storage or
  * webhooks still take; its etcd calls end there too. Returns the deadline (epoch ms), none for a
@@ -178,7 +201,12 @@ function armRequestDeadline(req: IncomingMessage, res: ServerResponse, parsePath
   }
   if (isLongRunning(q, p?.subresource, !!p?.watchPrefix)) return undefined;
   const ms = requestDeadlineMs(q, maxMs);
-  armDeadline(res, ms, (r) => sendStatus(r, timeoutError(req.method ?? 'GET'), [], wantsYaml(req)));
+  // (the timeout filter's postTimeoutFn: counted in apiserver_request_terminations_total; an
+  // answer already begun is cut, and counted too)
+  armDeadline(res, ms, (r, begun) => {
+    recordRequestTermination(requestInfoLabels(req, p, q, (req.url ?? '/').split('?')[0]!), 504);
+    if (!begun) sendStatus(r, timeoutError(req.method ?? 'GET'), [], wantsYaml(req));
+  });
   return Date.now() + ms;
 }
 
@@ -450,7 +478,10 @@ export class RestServer {
       if (unauthenticated && (await unauthenticated)) return;
       const user = await this.user(req);
       apf = this.admitFlow(req, user, path, url.searchParams, parsePath);
-      if (apf && !apf.executing && !(await apf.wait())) return tooManyRequests(res, apf);
+      if (apf && !apf.executing && !(await apf.wait())) {
+        recordRejected(req, parsePath, url.searchParams, path);
+        return tooManyRequests(res, apf);
+      }
       if (apf) setFlowHeaders(res, apf.flow);
       if (isNonResourcePath(path)) this.authorizePath(req, user, path);
       const health = matchHealthPath(path);
