@@ -17,7 +17,7 @@ import { logger } from '../util/log.js';
 import type { AdmissionPlugin, AdmissionRequest } from './admission.js';
 import { admissionForbidden, ApiError } from './errors.js';
 import { serviceUpstream } from './rest/proxy.js';
-import { observeWebhook, type WebhookType } from './admission-metrics.js';
+import { addWebhookTime, observeWebhook, type WebhookType } from './admission-metrics.js';
 
 const log = logger('admission-webhook');
 
@@ -252,11 +252,13 @@ async function invoke(w: Webhook, req: AdmissionRequest, access: WebhookAccess, 
     const res = await call(w, req, access);
     for (const m of Array.isArray(res.warnings) ? res.warnings.slice(0, 20) : []) req.ctx.warnings.push(headerSafe(String(m)));
     observeWebhook(w.name ?? '', type, req.operation, seconds(), { answered: true, rejected: !res.allowed, code: res.allowed ? 200 : denied(w.name ?? '', res).code });
+    if (type === 'admit') addWebhookTime(req.ctx, seconds());
     return res;
   } catch (e) {
     const why = (e as Error).message;
     const ignore = (w.failurePolicy ?? 'Fail') === 'Ignore';
     observeWebhook(w.name ?? '', type, req.operation, seconds(), { answered: false, rejected: !ignore, code: 503 });
+    if (type === 'admit') addWebhookTime(req.ctx, seconds());
     if (ignore) {
       log.warn('webhook call failed, ignored (failurePolicy Ignore)', { webhook: w.name, err: why });
       return undefined;
@@ -344,7 +346,11 @@ async function validate(req: AdmissionRequest, access: WebhookAccess): Promise<v
   const hooks = access.validating().flatMap((c) => c.webhooks ?? []);
   if (!hooks.length) return;
   const matching = (await Promise.all(hooks.map(async (w) => ((await webhookMatches(w, req, access)) ? w : undefined)))).filter((w): w is ValidatingWebhook => !!w);
+  if (!matching.length) return;
+  // (called together: their time is the longest call's, as the ValidatingWebhookTracker takes it)
+  const started = performance.now();
   const results = await Promise.allSettled(matching.map(async (w) => ({ w, res: await invoke(w, req, access, 'validating') })));
+  addWebhookTime(req.ctx, (performance.now() - started) / 1000);
   for (const r of results) {
     if (r.status === 'rejected') throw r.reason;
     if (r.value.res && !r.value.res.allowed) throw denied(r.value.w.name ?? '', r.value.res);

@@ -148,13 +148,13 @@ const sliOf = ({ dry_run: _d, ...rest }: RequestLabels) => rest;
 
 /**
  * Records one finished request (MonitorRequest): its count by code and its latency; the SLI
- * latency (webhooks' time left out) for all but watches, which have no latency trackers; the
- * response size of reads.
+ * latency for all but watches, which have no latency trackers, less `excludedSeconds` (its time
+ * in admission webhooks and in its priority and fairness queue); the response size of reads.
  */
-export function recordRequest(labels: RequestLabels, code: number, seconds: number, opts: { webhookSeconds?: number; responseBytes?: number } = {}): void {
+export function recordRequest(labels: RequestLabels, code: number, seconds: number, opts: { excludedSeconds?: number; responseBytes?: number } = {}): void {
   requestTotal.inc({ ...labels, code: String(code) });
   requestDuration.observe(labels, seconds);
-  if (labels.verb !== 'WATCH') requestSliDuration.observe(sliOf(labels), Math.max(0, seconds - (opts.webhookSeconds ?? 0)));
+  if (labels.verb !== 'WATCH') requestSliDuration.observe(sliOf(labels), Math.max(0, seconds - (opts.excludedSeconds ?? 0)));
   if ((labels.verb === 'GET' || labels.verb === 'LIST') && opts.responseBytes !== undefined) responseSizes.observe(sliOf(labels), opts.responseBytes);
 }
 
