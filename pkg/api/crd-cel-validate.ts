@@ -14,7 +14,7 @@ import { CelOptional, type CelValue } from '../cel/values.js';
 import { compiledRules, OBJECT_COST_BUDGET, RULE_COST_LIMIT, schemaHasRules, type CompiledRule } from './crd-cel.js';
 import { resolveFieldPath, toCelValue } from './crd-cel-values.js';
 import type { JSONSchemaProps } from './crd-schema.js';
-import { deepEqual } from './fieldset-object.js';
+import { deepEqual } from './json-equal.js';
 import { duplicate, forbidden, invalid, required, type FieldError } from './field-error.js';
 
 type Obj = Record<string, unknown>;

@@ -5,7 +5,7 @@
 // of type integer: "string"`, the bad value being the JSON type, as kube-openapi reports it).
 import { re2Test } from '../cel/re2-vm.js';
 import { invalid, notSupported, required, tooMany, type FieldError } from './field-error.js';
-import { deepEqual } from './fieldset-object.js';
+import { deepEqual } from './json-equal.js';
 import { canonicalJson } from './fieldpath.js';
 
 /** JSONSchemaProps (apiextensions.k8s.io/v1), the subset a structural schema uses. */

@@ -5,6 +5,7 @@
 // RemoveItems, on plain JSON.
 import { childType, nullIsField, type FieldType } from './field-types.js';
 import { fieldElement, FieldSet, indexElement, keyElement, pathString, valueElement, type Json, type Path, type PathElement } from './fieldpath.js';
+import { deepEqual } from './json-equal.js';
 import { goChildOf, goValueEqual, goZeroMembers, type GoChild } from './omitempty.js';
 
 type JsonObject = { [k: string]: Json };
@@ -60,17 +61,6 @@ function sameValue(l: unknown, r: unknown, owner: string | undefined, key: strin
   return g !== undefined && goValueEqual(l, r, g.type, g.map && !inner);
 }
 const isEmpty = (v: unknown) => absent(v) || v === NULL_LEAF || (Array.isArray(v) && !v.length) || (isObject(v) && !Object.keys(v).length);
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 /**
  * The element naming a list item. `strict` (applied configurations) rejects an item without its

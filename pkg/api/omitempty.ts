@@ -5,6 +5,7 @@ import goFieldsJson from './go-omitempty.json' with { type: 'json' };
 import goTypesJson from './go-types.json' with { type: 'json' };
 import { CRD_TIME_FIELDS, crdGoFields } from './crd-go-fields.js';
 import { goTimeJson } from './go-time.js';
+import { deepEqual } from './json-equal.js';
 import { fieldsOfMessage, type FieldSchema } from './schema.js';
 
 /** `obj` without the `keys` whose value is 0 (the rest shared). */
@@ -288,7 +289,7 @@ export function goValueEqual(a: unknown, b: unknown, typeName: string, map = fal
     for (let i = 0; i < a.length; i++) if (!goValueEqual(a[i], b[i], typeName)) return false;
     return true;
   }
-  if (!isObject(a) || !isObject(b)) return sameJson(a, b);
+  if (!isObject(a) || !isObject(b)) return deepEqual(a, b);
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   if (map) {
     for (const k of keys) if (!goValueEqual(a[k] ?? undefined, b[k] ?? undefined, typeName)) return false;
@@ -301,22 +302,11 @@ export function goValueEqual(a: unknown, b: unknown, typeName: string, map = fal
     const va = a[k] ?? z;
     const vb = b[k] ?? z;
     const c = goChildOf(typeName, k);
-    if (!(c ? goValueEqual(va, vb, c.type, c.map) : sameJson(va, vb))) return false;
+    if (!(c ? goValueEqual(va, vb, c.type, c.map) : deepEqual(va, vb))) return false;
   }
   return true;
 }
 
-/** Plain JSON equality, a member left out and one given undefined alike. */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => sameJson(a[k], b[k]));
-  }
-  return false;
-}
 
 /**
  * Whether an object read from storage lacks a struct by value or a field its Go type always

@@ -3,7 +3,7 @@
 // could help them (node added or updated, pod deleted or ended, a bound pod relabelled, the pod
 // itself changed), or after five minutes at the latest.
 import type { Pod } from '../api/types.js';
-import { deepEqual } from '../api/fieldset-object.js';
+import { deepEqual } from '../api/json-equal.js';
 import { podKey } from './node-info.js';
 
 interface Entry {

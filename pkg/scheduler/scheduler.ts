@@ -17,7 +17,7 @@ import { prepareCandidate } from './preemption-prepare.js';
 import { defaultProfile } from './profile.js';
 import { InformerClusterLister } from './cluster-lister.js';
 import { isPodUpdated, SchedulingQueue } from './queue.js';
-import { deepEqual } from '../api/fieldset-object.js';
+import { deepEqual } from '../api/json-equal.js';
 import { bindPod } from './scheduler-binding.js';
 import { SchedulerCache } from './scheduler-cache.js';
 import { defaultSchedulerConfig, type SchedulerConfig } from './scheduler-config.js';

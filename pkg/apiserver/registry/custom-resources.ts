@@ -7,7 +7,7 @@ import type { FieldError } from '../../api/field-error.js';
 import { applyDefaults, prune, validateAgainstSchema, type JSONSchemaProps } from '../../api/crd-schema.js';
 import { coerceEmbeddedMetadata } from '../../api/crd-embedded-meta.js';
 import { decodeStrict } from '../../api/schema-validate.js';
-import { deepEqual } from '../../api/fieldset-object.js';
+import { deepEqual } from '../../api/json-equal.js';
 import { validateObjectRules } from '../../api/crd-cel-validate.js';
 import { describeCustomResource } from '../../api/crd-field-types.js';
 import type { KubeObject } from '../../api/types.js';
