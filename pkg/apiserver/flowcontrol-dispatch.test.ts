@@ -67,14 +67,17 @@ describe('FlowDispatcher', () => {
   });
 
   it('gives a list the seats of the objects it goes through, up to its level\'s max', async () => {
-    const d = new FlowDispatcher(source());
+    const counted: string[] = [];
+    const d = new FlowDispatcher(source(), undefined, undefined, (group, resource) => (counted.push(`${resource}.${group}`), resource === 'configmaps' ? 10_000 : undefined));
     const r: FlowRequest = { user: { name: 'lister', groups: ['system:authenticated'] }, verb: 'list', resource: { group: '', resource: 'configmaps', namespace: 'a' } };
     const flow = d.classify(r)!;
-    const list = d.admit(flow, r, 15_000, false, { query: new URLSearchParams(), stored: 10_000 });
+    const list = d.admit(flow, r, 15_000, false, new URLSearchParams());
     expect(list.seats).toBe(8); // (global-default: 15% of 49, at most 49/6)
     expect(await metric('apiserver_flowcontrol_current_executing_seats')).toContain('apiserver_flowcontrol_current_executing_seats{flow_schema="global-default",priority_level="global-default"} 8');
-    const get = d.admit(flow, r, 15_000, false, { query: new URLSearchParams(), name: 'one', stored: 10_000 });
+    const get = d.admit(flow, r, 15_000, false, new URLSearchParams(), 'one');
     expect(get.seats).toBe(1);
+    // (the count is asked only when it matters: not for a named object)
+    expect(counted).toEqual(['configmaps.']);
     const seats = await metric('apiserver_flowcontrol_work_estimated_seats');
     expect(seats).toContain('apiserver_flowcontrol_work_estimated_seats_bucket{le="1",flow_schema="global-default",priority_level="global-default"} 1');
     expect(seats).toContain('apiserver_flowcontrol_work_estimated_seats_bucket{le="10",flow_schema="global-default",priority_level="global-default"} 2');

@@ -227,6 +227,8 @@ export class FlowDispatcher {
     private readonly source: FlowConfigSource,
     private readonly serverConcurrencyLimit = SERVER_CONCURRENCY_LIMIT,
     private readonly clock: QueueSetClock = realClock,
+    /** The ObjectCountTracker: the objects stored of a group's resource (undefined: not counted here). */
+    private readonly objectCount: (group: string, resource: string) => number | undefined = () => undefined,
   ) {}
 
   /** The flow a request belongs to (its FlowSchema's at that schema's level); undefined before the configuration exists. */
@@ -239,11 +241,12 @@ export class FlowDispatcher {
   /**
    * Admits a classified request: it executes, waits (up to waitMs) or is rejected. A list's (or
    * an initial-events watch's) seats are estimated from its query, name and the objects stored of
-   * its resource (the watch cache's count; undefined when not counted here).
+   * its resource (objectCount's, asked only when it matters).
    */
-  admit(flow: Flow, r: FlowRequest, waitMs: number, watch: boolean, list?: { query: URLSearchParams; name?: string; stored?: number }): Admission {
+  admit(flow: Flow, r: FlowRequest, waitMs: number, watch: boolean, query?: URLSearchParams, name?: string): Admission {
     const level = flow.level;
-    const seats = list && (r.verb === 'list' || r.verb === 'watch') ? listSeats(r.verb, list.name, list.query, list.stored, level.maxSeats) : 1;
+    const res = r.resource;
+    const seats = query && res && (r.verb === 'list' || r.verb === 'watch') ? listSeats(r.verb, name, query, () => this.objectCount(res.group, res.resource), level.maxSeats) : 1;
     flow.stats.seats.observe(seats);
     if (!level.set) {
       flow.stats.executing++;

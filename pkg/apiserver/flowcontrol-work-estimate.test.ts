@@ -27,6 +27,19 @@ describe('a list\'s seats (listWorkEstimator)', () => {
     expect(listSeats('watch', undefined, q(), 10_000, 0)).toBe(1);
     expect(listSeats('watch', undefined, q('sendInitialEvents=true'), 700, 0)).toBe(7);
     expect(listSeats('list', undefined, q(), undefined, 0)).toBe(1);
+    expect(listSeats('list', undefined, q(), () => 450, 0)).toBe(5);
+  });
+
+  it('is 1 for a list or watch whose fieldSelector names one object, as RequestInfoFactory gives it that name', () => {
+    expect(listSeats('list', undefined, q('fieldSelector=metadata.name%3Dcsr-xxs4m'), 10_000, 0)).toBe(1);
+    expect(listSeats('list', undefined, q('fieldSelector=metadata.namespace%3Da,metadata.name%3D%3Dweb&limit=500&resourceVersion=0'), 10_000, 0)).toBe(1);
+    expect(listSeats('watch', undefined, q('fieldSelector=metadata.name%3Dweb&sendInitialEvents=true'), 10_000, 0)).toBe(1);
+    // (not a name: a != term, an invalid path segment, another field)
+    expect(listSeats('list', undefined, q('fieldSelector=metadata.name!%3Dweb'), 10_000, 0)).toBe(10);
+    expect(listSeats('list', undefined, q('fieldSelector=metadata.name%3D..'), 10_000, 0)).toBe(10);
+    expect(listSeats('list', undefined, q('fieldSelector=spec.nodeName%3Dn1'), 10_000, 0)).toBe(10);
+    // (the count is not asked for when it does not matter)
+    expect(listSeats('list', 'one', q(), () => { throw new Error('asked'); }, 0)).toBe(1);
   });
 
   it('takes at most 15% of a queuing level\'s nominal seats, no more than nominal/handSize, at least 1', () => {

@@ -22,20 +22,25 @@ export function levelMaxSeats(nominalCL: number, handSize: number | undefined): 
 }
 
 /**
- * listWorkEstimator.estimate: `name` the request's object name (a get: 1 seat), `stored` the
- * objects of its resource (undefined: not counted here, 1 seat), `maxSeats` its level's (0: 10).
+ * listWorkEstimator.estimate: `name` the request's object name (a get: 1 seat; a list's
+ * fieldSelector metadata.name=x names one too, as RequestInfoFactory reads it), `stored` the
+ * objects of its resource as the ObjectCountTracker gives them (undefined: not counted here, 1
+ * seat; a function is asked only when the count matters), `maxSeats` its level's (0: 10).
  */
-export function listSeats(verb: string, name: string | undefined, q: URLSearchParams, stored: number | undefined, maxSeats: number): number {
+export function listSeats(verb: string, name: string | undefined, q: URLSearchParams, stored: number | undefined | (() => number | undefined), maxSeats: number): number {
   const max = maxSeats === 0 || maxSeats > MAXIMUM_SEATS_LIMIT ? MAXIMUM_SEATS_LIMIT : maxSeats;
   if (name) return MINIMUM_SEATS;
   if (verb === 'watch' && q.get('sendInitialEvents') !== 'true') return MINIMUM_SEATS;
+  const fieldSelector = q.get('fieldSelector');
+  if (fieldSelector && selectsOneName(fieldSelector)) return MINIMUM_SEATS;
+  if (typeof stored === 'function') stored = stored();
   if (stored === undefined) return MINIMUM_SEATS;
   const limitParam = Number(q.get('limit') ?? 0);
   if (!Number.isFinite(limitParam)) return max;
   const limit = limitParam > 0 && limitParam < stored ? limitParam : stored;
   let objects: number;
   if (verb === 'watch' || !listsFromStorage(q, limitParam)) objects = stored;
-  else if (q.get('fieldSelector') || q.get('labelSelector')) objects = stored + limit;
+  else if (fieldSelector || q.get('labelSelector')) objects = stored + limit;
   else objects = 2 * limit;
   return Math.min(max, Math.max(MINIMUM_SEATS, Math.ceil(objects / OBJECTS_PER_SEAT)));
 }
@@ -47,4 +52,16 @@ function listsFromStorage(q: URLSearchParams, limit: number): boolean {
   const match = q.get('resourceVersionMatch') ?? '';
   const legacyExactMatch = limit > 0 && match === '' && rv !== '' && rv !== '0';
   return (match !== '' && match !== 'NotOlderThan') || legacyExactMatch;
+}
+
+/**
+ * A field selector's metadata.name=x (or ==x) term, which makes RequestInfoFactory give a list or
+ * watch that name (fields.Selector.RequiresExactMatch, when the name is a valid path segment).
+ */
+function selectsOneName(selector: string): boolean {
+  for (const term of selector.split(',')) {
+    const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);
+    if (m && m[1] && m[1] !== '.' && m[1] !== '..' && !/[/%]/.test(m[1])) return true;
+  }
+  return false;
 }

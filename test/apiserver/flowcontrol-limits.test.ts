@@ -8,7 +8,7 @@ import { request, type RequestOptions } from 'node:https';
 import type { ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowSchema, PriorityLevelConfiguration } from '../../pkg/api/types.js';
-import { FlowSchemas, PriorityLevelConfigurations } from '../../pkg/client/rest-client.js';
+import { core, FlowSchemas, PriorityLevelConfigurations } from '../../pkg/client/rest-client.js';
 import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
 let cp: TestControlPlane;
@@ -139,6 +139,23 @@ describe('API Priority and Fairness limits', () => {
       for (const h of holders) h.req.destroy();
     }
     await eventually(async () => sample(await metrics(), 'apiserver_flowcontrol_current_executing_requests{flow_schema="apf-test",priority_level="apf-test"}') === 0, { what: 'the seats given back' });
+  });
+
+  it('charges a LIST the seats of the objects it goes through (the list work estimator), a named one 1', async () => {
+    // (350 ConfigMaps stored: a LIST from the watch cache goes through each, ceil(350/100) = 4 seats,
+    // within global-default's max of 8; a fieldSelector naming one object is 1 seat)
+    const ConfigMaps = core('configmaps');
+    for (let i = 0; i < 350; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, j) => cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `seat-${i + j}` } })));
+    }
+    const bucket = async (le: string) => sample(await metrics(), `apiserver_flowcontrol_work_estimated_seats_bucket{le="${le}",flow_schema="global-default",priority_level="global-default"}`) || 0;
+    const [one, two, four] = [await bucket('1'), await bucket('2'), await bucket('4')];
+    const list = await call('/api/v1/namespaces/default/configmaps', 'erin');
+    expect(list.headers['x-kubernetes-pf-prioritylevel-uid']).toBeDefined();
+    expect([await bucket('1'), await bucket('2'), await bucket('4')]).toEqual([one, two, four + 1]);
+    await call('/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dseat-7', 'erin');
+    await call('/api/v1/namespaces/default/configmaps/seat-7', 'erin');
+    expect([await bucket('1'), await bucket('2'), await bucket('4')]).toEqual([one + 2, two + 2, four + 3]);
   });
 
   it('counts a watch\'s seat only until the watch is established', async () => {

@@ -116,7 +116,7 @@ export interface RestServerDeps {
   /** Extra non-resource handlers (e.g. pods/log proxy); return true when handled. */
   extra?: (req: IncomingMessage, res: ServerResponse, user: UserInfo, url: URL) => Promise<boolean>;
   /** API Priority and Fairness: the flow a request belongs to, and its admission (flowcontrol-dispatch.ts). */
-  flowControl?: { classify(r: FlowRequest): Flow | undefined; admit(flow: Flow, r: FlowRequest, waitMs: number, watch: boolean): Admission };
+  flowControl?: { classify(r: FlowRequest): Flow | undefined; admit(flow: Flow, r: FlowRequest, waitMs: number, watch: boolean, query?: URLSearchParams, name?: string): Admission };
   /** Handlers that run before authentication (join bootstrap); return true when handled. */
   /** Endpoints served without credentials; false (at once, for every other path) when not one of them. */
   unauthenticated?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | false;
@@ -416,7 +416,8 @@ export class RestServer {
     // (getRequestWaitContext: a quarter of the request's deadline; a watch's of the server's request timeout)
     const max = this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const waitMs = flow.limited ? queueWaitLimitMs(watch ? max : requestDeadlineMs(q, max)) : 0;
-    return fc.admit(flow, r, waitMs, watch);
+    // (the work estimator's inputs: a list's query and name, for its seats)
+    return fc.admit(flow, r, waitMs, watch, q, p?.name);
   }
 
   private authorizePath(req: IncomingMessage, user: UserInfo, path: string): void {
