@@ -112,17 +112,53 @@ describe('the cache of kubeadm\'s Corefile (cache 30, the cluster zone disabled)
 });
 
 describe('DnsCache', () => {
-  it('answers a UDP client from a kept answer bigger than it takes with the header and question alone, TC set', () => {
+  it('answers a UDP client from a kept answer bigger than it takes with as many records as fit, TC set, as the uncached path does', () => {
     const cache = new DnsCache({ maxTTL: 30 });
     const q = decodeQuery(encodeQuery(7, 'big.example', RecordType.A));
     const answers: ResourceRecord[] = Array.from({ length: 60 }, (_, i) => ({ name: 'big.example', ttl: 300, type: RecordType.A, address: `192.0.2.${i + 1}` }));
-    cache.put(q, encodeQuery(7, 'big.example', RecordType.A), encodeResponse(q, { rcode: 0, authoritative: false, answers, authority: [] }));
+    const res = { rcode: 0, authoritative: false, answers, authority: [] };
+    // (kept as an upstream sends it to a client taking 1400 bytes: its names compressed, all 60 in 989 bytes)
+    const kept = encodeResponse(q, res, 1400);
+    expect(kept.length).toBeLessThan(1400);
+    cache.put(q, encodeQuery(7, 'big.example', RecordType.A), kept);
     const q2 = encodeQuery(8, 'big.example', RecordType.A);
-    const small = decodeResponse(cache.get(decodeQuery(q2), q2, 512)!);
-    expect(small).toMatchObject({ id: 8, truncated: true, answers: [] });
+    const raw = cache.get(decodeQuery(q2), q2, 512)!;
+    expect(raw.length).toBeLessThanOrEqual(512);
+    const small = decodeResponse(raw);
+    expect(small).toMatchObject({ id: 8, truncated: true, authoritative: true });
+    // (the uncached path's Msg.Truncate to 512 bytes keeps 30 compressed answers: so does the cache)
+    const uncached = decodeResponse(encodeResponse(decodeQuery(q2), res, 512));
+    expect(uncached.truncated).toBe(true);
+    expect(small.answers).toHaveLength(uncached.answers.length);
+    expect(small.answers).toHaveLength(30);
+    expect(small.answers.map((a) => (a as { address: string }).address)).toEqual(answers.slice(0, 30).map((a) => (a as { address: string }).address));
+    expect(small.answers.every((a) => a.name === 'big.example' && a.ttl === 30)).toBe(true);
     const whole = decodeResponse(cache.get(decodeQuery(q2), q2, 65535)!);
     expect(whole).toMatchObject({ id: 8, truncated: false });
     expect(whole.answers).toHaveLength(60);
+  });
+
+  it('truncates a kept answer section by section: answers that fit, then what fits of the authority', () => {
+    const cache = new DnsCache({ maxTTL: 30 });
+    const q = decodeQuery(encodeQuery(3, 'mixed.example', RecordType.A));
+    const answers: ResourceRecord[] = Array.from({ length: 10 }, (_, i) => ({ name: 'mixed.example', ttl: 60, type: RecordType.A, address: `192.0.2.${i + 1}` }));
+    const authority: ResourceRecord[] = Array.from({ length: 40 }, (_, i) => ({ name: 'mixed.example', ttl: 60, type: RecordType.NS, target: `ns${i}.mixed.example` }));
+    const res = { rcode: 0, authoritative: false, answers, authority };
+    // (kept compressed, as upstreams send answers: whole, it would not fit 1000 bytes)
+    const kept = encodeResponse(q, res, 1000);
+    expect(decodeResponse(kept)).toMatchObject({ truncated: false });
+    cache.put(q, encodeQuery(3, 'mixed.example', RecordType.A), kept);
+    const q2 = encodeQuery(4, 'mixed.example', RecordType.A);
+    const raw = cache.get(decodeQuery(q2), q2, 512)!;
+    expect(raw.length).toBeLessThanOrEqual(512);
+    const got = decodeResponse(raw);
+    const uncached = decodeResponse(encodeResponse(decodeQuery(q2), res, 512));
+    expect(got.truncated).toBe(true);
+    expect(got.answers).toHaveLength(10);
+    expect(got.authority.length).toBeGreaterThan(0);
+    expect(got.authority.length).toBeLessThan(40);
+    expect(got.authority.length).toBe(uncached.authority.length);
+    expect(got.authority.map((r) => (r as { target: string }).target)).toEqual(authority.slice(0, got.authority.length).map((r) => (r as { target: string }).target));
   });
 
   it('keys by the DO bit: an answer to a query without it does not answer one with it', () => {

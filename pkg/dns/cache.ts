@@ -127,7 +127,7 @@ export class DnsCache {
   /**
    * The cached answer to `q` (`msg` as it came), or undefined: getIgnoreTTL, denials first. A hit
    * is the stored answer with the query's ID, question and RD and CD bits, authoritative, its
-   * TTLs what is left of them; over UDP one bigger than `maxSize` goes back truncated, empty.
+   * TTLs what is left of them; over UDP one bigger than `maxSize` goes back truncated (truncate).
    */
   get(q: Query, msg: Buffer, maxSize: number): Buffer | undefined {
     this.metrics?.cacheRequest();
@@ -211,12 +211,33 @@ function reply(it: Item, ttl: number, msg: Buffer, dnssecOk: boolean, maxSize: n
   const doOrAd = !!(qflags & 0x0020) || dnssecOk;
   out.writeUInt16BE(0x8000 | (sflags & 0x7800) | 0x0400 | (qflags & 0x0100) | (sflags & 0x0080) | (doOrAd ? sflags & 0x0020 : 0) | (qflags & 0x0010) | (sflags & 0x000f), 2);
   for (const off of it.ttlOffsets) out.writeUInt32BE(ttl, off);
-  if (out.length <= maxSize) return out;
-  // Too big for the UDP client: the header and question alone, TC set, so it asks over TCP.
-  const tc = Buffer.from(out.subarray(0, 12 + question.length));
+  return out.length <= maxSize ? out : truncate(out, 12 + question.length, maxSize);
+}
+
+/**
+ * Msg.Truncate over a kept answer too big for its UDP client (the server's ScrubWriter truncates
+ * cached answers as any other): as many of its records as fit in `maxSize`, answers first, then
+ * authority, then additional records, TC set. The kept message is cut at a record's end, so its
+ * names stay as they were written (compressed or not: miekg/dns compresses them before counting,
+ * which fits more records only when the upstream did not); a compression pointer only points
+ * back, so what is kept still reads.
+ */
+function truncate(out: Buffer, questionEnd: number, maxSize: number): Buffer {
+  const counts = [out.readUInt16BE(6), out.readUInt16BE(8), out.readUInt16BE(10)];
+  const kept = [0, 0, 0];
+  let end = questionEnd;
+  let off = questionEnd;
+  walk: for (let s = 0; s < 3; s++) {
+    for (let i = 0; i < counts[s]!; i++) {
+      const next = skipName(out, off);
+      off = next + 10 + out.readUInt16BE(next + 8);
+      if (off > maxSize) break walk;
+      end = off;
+      kept[s] = kept[s]! + 1;
+    }
+  }
+  const tc = Buffer.from(out.subarray(0, end));
   tc.writeUInt16BE(tc.readUInt16BE(2) | 0x0200, 2);
-  tc.writeUInt16BE(0, 6);
-  tc.writeUInt16BE(0, 8);
-  tc.writeUInt16BE(0, 10);
+  kept.forEach((n, s) => tc.writeUInt16BE(n, 6 + 2 * s));
   return tc;
 }
