@@ -6,6 +6,12 @@ import type { KubeObject } from '../api/types.js';
 import type { ApiClient, DeleteOpts, ListQuery, ListResult, PatchType, ResourceRef, WatchEvent, WatchHandle, WatchQuery } from './api-client.js';
 import type { ClusterConfig } from './kubeconfig.js';
 import { recordClientRequest } from './client-metrics.js';
+import { logger } from '../util/log.js';
+
+const log = logger('rest-client');
+
+/** client-go's Request maxRetries: how many times an answer asking for a retry is retried. */
+export const MAX_RETRIES = 10;
 
 export type { ApiClient, ListResult, ResourceRef, WatchEvent, WatchHandle } from './api-client.js';
 
@@ -166,7 +172,27 @@ export class RestClient implements ApiClient {
     return p;
   }
 
-  private open(path: string, o: RequestOptions): Promise<IncomingMessage> {
+  /**
+   * Sends a request and gives its answer's head, retrying an answer that asks for a retry as
+   * client-go's request and withRetry do (rest/request.go, with_retry.go IsNextRetry and
+   * checkWait): a 429 or a 5xx whose Retry-After is a whole number of seconds is sent again, its
+   * body (held whole, so safe to resend whatever the method) the same, after that many seconds, up
+   * to MAX_RETRIES times; the answer after the last retry, or any other, is the caller's. The
+   * retries stay within the request's timeout: one whose wait would end past it is not made.
+   */
+  private async open(path: string, o: RequestOptions): Promise<IncomingMessage> {
+    const deadline = o.timeoutMs ? performance.now() + o.timeoutMs : Infinity;
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.send(path, o);
+      const wait = attempt <= MAX_RETRIES ? retryAfterSeconds(res) : undefined;
+      if (wait === undefined || performance.now() + wait * 1000 > deadline) return res;
+      res.resume(); // (the refused answer's body is read and dropped: its connection is reused)
+      await new Promise((r) => setTimeout(r, wait * 1000));
+      log.debug(`Got a Retry-After ${wait}s response for attempt ${attempt} to ${this.url.origin}${path}`, { code: res.statusCode });
+    }
+  }
+
+  private send(path: string, o: RequestOptions): Promise<IncomingMessage> {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined && v !== '') qs.set(k, String(v));
     const q = qs.toString();
@@ -338,6 +364,15 @@ function bodyText(res: IncomingMessage): Promise<string> {
       if (!ended) reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
     });
   });
+}
+
+/** checkWait: the seconds a 429 or 5xx answer's Retry-After asks a client to wait (an integer, as strconv.Atoi reads it); undefined for any other. */
+function retryAfterSeconds(res: IncomingMessage): number | undefined {
+  const code = res.statusCode ?? 0;
+  if (code !== 429 && code < 500) return undefined;
+  const h = res.headers['retry-after'];
+  if (!h || !/^[+-]?\d+$/.test(h)) return undefined;
+  return Math.max(0, Number(h));
 }
 
 /** A response's body as JSON (or as text, if it is not JSON); a 4xx or 5xx is thrown as StatusError. */
