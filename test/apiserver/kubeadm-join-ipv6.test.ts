@@ -12,15 +12,13 @@ import type { ResourceRef } from '../../pkg/client/api-client.js';
 import { joinCluster } from '../../pkg/client/join.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { core, RestClient } from '../../pkg/client/rest-client.js';
-import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
-import { ensureBootstrapTokenSetup } from '../../pkg/tsctl/bootstrap-token-setup.js';
 import { run } from '../../pkg/tsctl/cli.js';
-import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
-import { clusterSigning } from '../helpers/tls-bootstrap-join.js';
+import { eventually, type TestControlPlane } from '../helpers/control-plane.js';
+import { startJoinControlPlane, type JoinControlPlane } from '../helpers/tls-bootstrap-join.js';
 
 const SelfSubjectReviews: ResourceRef = { group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', namespaced: false };
 let cp: TestControlPlane;
-let cm: ControllerManager;
+let plane: JoinControlPlane | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'tskube-kubeadm-join-ipv6-'));
 const clients: RestClient[] = [];
 
@@ -32,16 +30,13 @@ async function tsctl(...args: string[]): Promise<{ code: number; out: string; er
 }
 
 beforeAll(async () => {
-  cp = await startControlPlane({ enableBootstrapTokenAuth: true, bindAddress: '::1', advertiseAddress: '::1' }, { serviceAccountControllers: false });
-  cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, controllers: ['*', 'bootstrapsigner', 'tokencleaner'], ...clusterSigning(cp) });
-  await cm.start();
-  await ensureBootstrapTokenSetup(cp.admin, cp.kubeconfig);
+  plane = await startJoinControlPlane({ address: '::1' });
+  cp = plane.cp;
 }, 60_000);
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  await cm?.stop();
-  await cp?.stop(true);
+  await plane?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -14,20 +14,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceRef } from '../../pkg/client/api-client.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { ClusterRoleBindings, ClusterRoles, core, RestClient, RoleBindings, Roles, StatusError } from '../../pkg/client/rest-client.js';
-import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { ensureBootstrapTokenSetup } from '../../pkg/tsctl/bootstrap-token-setup.js';
 import { run } from '../../pkg/tsctl/cli.js';
 import { joinedAgentArgs, joinHint, type JoinedAgentOptions } from '../../pkg/tsctl/cluster.js';
 import { joinWithBootstrapToken } from '../../pkg/tsctl/join.js';
 import { ensureUploadConfig } from '../../pkg/tsctl/upload-config.js';
-import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
-import { clusterSigning } from '../helpers/tls-bootstrap-join.js';
+import { eventually, type TestControlPlane } from '../helpers/control-plane.js';
+import { startJoinControlPlane, type JoinControlPlane } from '../helpers/tls-bootstrap-join.js';
 
 const ConfigMaps = core('configmaps');
 const SelfSubjectReviews: ResourceRef = { group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', namespaced: false };
 
 let cp: TestControlPlane;
-let cm: ControllerManager;
+let plane: JoinControlPlane | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'tskube-kubeadm-join-test-'));
 const clients: RestClient[] = [];
 
@@ -48,15 +47,14 @@ function anonymous(): RestClient {
 }
 
 beforeAll(async () => {
-  cp = await startControlPlane({ enableBootstrapTokenAuth: true }, { serviceAccountControllers: false });
-  cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, controllers: ['*', 'bootstrapsigner', 'tokencleaner'], ...clusterSigning(cp) });
-  await cm.start();
+  // (no bootstrap-token phase: the first test runs it as up does)
+  plane = await startJoinControlPlane({ bootstrapTokenSetup: false });
+  cp = plane.cp;
 }, 60_000);
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  await cm?.stop();
-  await cp?.stop(true);
+  await plane?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -6,8 +6,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClusterRoleBindings, core } from '../../pkg/client/rest-client.js';
+import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { loadClientCert } from '../../pkg/nodeagent/kubelet-bootstrap.js';
-import { eventually, type TestControlPlane } from './control-plane.js';
+import { ensureBootstrapTokenSetup } from '../../pkg/tsctl/bootstrap-token-setup.js';
+import { eventually, startControlPlane, type TestControlPlane } from './control-plane.js';
 
 /** A ClusterRoleBinding of ROLE to GROUP, as kubeadm writes its bootstrap bindings. */
 export const groupBinding = (name: string, role: string, group: string) => ({
@@ -20,6 +22,46 @@ export const groupBinding = (name: string, role: string, group: string) => ({
 
 /** The controller manager settings that sign kubelet client certificates with the cluster CA. */
 export const clusterSigning = (cp: TestControlPlane) => ({ clusterSigning: { caCertFile: join(cp.dataDir, 'pki', 'ca.crt'), caKeyFile: join(cp.dataDir, 'pki', 'ca.key') } });
+
+/** A control plane that machines join the kubeadm way, and how to stop it. */
+export interface JoinControlPlane {
+  cp: TestControlPlane;
+  /** Stops the controller manager, then the apiserver and its etcd, and removes the data dir. */
+  stop(): Promise<void>;
+}
+
+export interface JoinControlPlaneOptions {
+  /** The address the apiserver binds and advertises (cluster-info's server); default the loopback the harness picks. */
+  address?: string;
+  /** Whether the controller manager allocates nodes' podCIDRs (only a test that runs pods on joined nodes needs it). Default false. */
+  allocateNodeCIDRs?: boolean;
+  /** Whether to run `tsctl up`'s bootstrap-token phase (cluster-info and kubeadm's bindings) once started. Default true. */
+  bootstrapTokenSetup?: boolean;
+}
+
+/**
+ * An apiserver with --enable-bootstrap-token-auth and a controller manager that runs the
+ * bootstrapsigner and tokencleaner beside its defaults and signs kubelet client certificates with
+ * the cluster CA, as `tsctl up` leaves a cluster for `tsctl join`. A failed start stops what began.
+ */
+export async function startJoinControlPlane(opts: JoinControlPlaneOptions = {}): Promise<JoinControlPlane> {
+  const address = opts.address === undefined ? {} : { bindAddress: opts.address, advertiseAddress: opts.address };
+  const cp = await startControlPlane({ enableBootstrapTokenAuth: true, ...address }, { serviceAccountControllers: false });
+  let cm: ControllerManager | undefined;
+  const stop = async () => {
+    await cm?.stop();
+    await cp.stop(true);
+  };
+  try {
+    cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: opts.allocateNodeCIDRs ?? false, controllers: ['*', 'bootstrapsigner', 'tokencleaner'], ...clusterSigning(cp) });
+    await cm.start();
+    if (opts.bootstrapTokenSetup ?? true) await ensureBootstrapTokenSetup(cp.admin, cp.kubeconfig);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { cp, stop };
+}
 
 /**
  * kubeadm's three bindings: GROUP's tokens may create CSRs and have node client ones approved

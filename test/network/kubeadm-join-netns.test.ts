@@ -8,13 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
-import { ensureBootstrapTokenSetup } from '../../pkg/tsctl/bootstrap-token-setup.js';
 import { run as tsctl } from '../../pkg/tsctl/cli.js';
 import { run } from '../../pkg/util/exec.js';
-import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import type { TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl } from '../helpers/kubectl.js';
-import { clusterSigning } from '../helpers/tls-bootstrap-join.js';
+import { startJoinControlPlane, type JoinControlPlane } from '../helpers/tls-bootstrap-join.js';
 import { Lab } from './lab.js';
 
 const HOST_IP = '172.31.254.1';
@@ -24,7 +22,7 @@ const hostLink = `tsknj${lab.id.split('-')[1]}`;
 const dir = mkdtempSync(join(tmpdir(), 'tskube-join-netns-'));
 let nodeNs: string;
 let cp: TestControlPlane | undefined;
-let cm: ControllerManager | undefined;
+let plane: JoinControlPlane | undefined;
 
 beforeAll(async () => {
   nodeNs = await lab.netns('node');
@@ -32,15 +30,12 @@ beforeAll(async () => {
   await run('ip', ['addr', 'add', `${HOST_IP}/30`, 'dev', hostLink]);
   await run('ip', ['link', 'set', hostLink, 'up']);
   await lab.ip(lab.name('node'), `addr add ${NODE_IP}/30 dev eth0`, 'link set eth0 up');
-  cp = await startControlPlane({ enableBootstrapTokenAuth: true, bindAddress: HOST_IP, advertiseAddress: HOST_IP }, { serviceAccountControllers: false });
-  cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, allocateNodeCIDRs: false, controllers: ['*', 'bootstrapsigner', 'tokencleaner'], ...clusterSigning(cp) });
-  await cm.start();
-  await ensureBootstrapTokenSetup(cp.admin, cp.kubeconfig);
+  plane = await startJoinControlPlane({ address: HOST_IP });
+  cp = plane.cp;
 }, 120_000);
 
 afterAll(async () => {
-  await cm?.stop();
-  await cp?.stop(true);
+  await plane?.stop();
   await run('ip', ['link', 'del', hostLink], { allowFailure: true });
   await lab.destroy();
   rmSync(dir, { recursive: true, force: true });

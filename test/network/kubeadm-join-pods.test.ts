@@ -16,15 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SERVICE_CIDR } from '../../pkg/apiserver/apiserver.js';
 import { core, Nodes } from '../../pkg/client/rest-client.js';
 import { clusterDNSIP, ensureKubeDnsService } from '../../pkg/dns/kube-dns-service.js';
-import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
 import { ImageManager } from '../../pkg/runtime/image-service.js';
-import { ensureBootstrapTokenSetup } from '../../pkg/tsctl/bootstrap-token-setup.js';
 import { run as tsctl } from '../../pkg/tsctl/cli.js';
 import { demoImage } from '../../pkg/tsctl/cluster.js';
 import { ensureUploadConfig } from '../../pkg/tsctl/upload-config.js';
 import { run } from '../../pkg/util/exec.js';
-import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
-import { clusterSigning } from '../helpers/tls-bootstrap-join.js';
+import { eventually, type TestControlPlane } from '../helpers/control-plane.js';
+import { startJoinControlPlane, type JoinControlPlane } from '../helpers/tls-bootstrap-join.js';
 import { Lab } from './lab.js';
 
 const HOST_IP = '172.31.253.1';
@@ -41,7 +39,7 @@ const bin = resolve('dist/cmd/tsctl/main.js');
 let firstNs: string;
 let joinedNs: string;
 let cp: TestControlPlane | undefined;
-let cm: ControllerManager | undefined;
+let plane: JoinControlPlane | undefined;
 
 beforeAll(async () => {
   const attach = await lab.wire();
@@ -52,10 +50,9 @@ beforeAll(async () => {
   await run('ip', ['link', 'set', hostLink, 'up']);
   firstNs = await lab.onWire(attach, 'first', `${FIRST_IP}/24`);
   joinedNs = await lab.onWire(attach, 'joined', `${JOINED_IP}/24`);
-  cp = await startControlPlane({ enableBootstrapTokenAuth: true, bindAddress: HOST_IP, advertiseAddress: HOST_IP }, { serviceAccountControllers: false });
-  cm = new ControllerManager(cp.admin, { ...defaultControllerConfig, leaderElect: false, controllers: ['*', 'bootstrapsigner', 'tokencleaner'], ...clusterSigning(cp) });
-  await cm.start();
-  await ensureBootstrapTokenSetup(cp.admin, cp.kubeconfig);
+  // (the joined node's agent waits for the podCIDR the controller manager allocates)
+  plane = await startJoinControlPlane({ address: HOST_IP, allocateNodeCIDRs: true });
+  cp = plane.cp;
   await ensureUploadConfig(cp.admin, { dataDir: cp.dataDir });
   // (kubeadm init's CoreDNS Service, as tsctl up makes it: kubelet-config's clusterDNS names its address)
   await ensureKubeDnsService(cp.admin, DEFAULT_SERVICE_CIDR);
@@ -82,8 +79,7 @@ afterAll(async () => {
       }
     }
   }
-  await cm?.stop();
-  await cp?.stop(true);
+  await plane?.stop();
   await run('ip', ['link', 'del', hostLink], { allowFailure: true });
   await lab.destroy();
   rmSync(dir, { recursive: true, force: true });
