@@ -2,12 +2,11 @@
 // selectors, graceful deletion, persistence across restarts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Events, Leases, Namespaces, Nodes, Pods, StatusError, type RestClient } from '../../pkg/client/rest-client.js';
 import type { KubeObject } from '../../pkg/api/types.js';
-import { callWithWarnings, eventually, freezeEtcd, node, pod, startControlPlane, statusCode, type TestControlPlane, failure } from '../helpers/control-plane.js';
+import { callWithWarnings, eventually, freezeEtcd, node, pod, rawRequest, startControlPlane, statusCode, type TestControlPlane, failure } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
@@ -525,19 +524,7 @@ describe('pods', () => {
         }
       }),
     );
-    const raw = await new Promise<{ headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-      const req = httpsRequest(
-        { host: '127.0.0.1', port: cp.server.port, path: '/api/v1/namespaces/biglist/pods', ca: cp.config.caCert, headers: { Authorization: `Bearer ${cp.config.token}` } },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (body += c));
-          res.on('end', () => resolve({ headers: res.headers, body }));
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
+    const raw = await rawRequest(cp, '/api/v1/namespaces/biglist/pods');
     expect(raw.headers['content-length']).toBeUndefined();
     expect(raw.headers['transfer-encoding']).toBe('chunked');
     const lines = raw.body.split('\n');
@@ -742,17 +729,7 @@ describe('other kinds', () => {
 });
 
 describe('aggregated discovery', () => {
-  const get = (path: string, headers: Record<string, string>) =>
-    new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-      const req = httpsRequest({ host: '127.0.0.1', port: cp.server.port, path, ca: cp.config.caCert, headers: { Authorization: `Bearer ${cp.config.token}`, ...headers } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  const get = (path: string, headers: Record<string, string>) => rawRequest(cp, path, { headers });
 
   it('serves v2 and v2beta1 with an ETag, and 304 to a client that has the document (ServeHTTPWithETag)', async () => {
     const beta = await get('/apis', { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList' });

@@ -9,7 +9,7 @@ import type { ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowSchema, PriorityLevelConfiguration } from '../../pkg/api/types.js';
 import { core, FlowSchemas, PriorityLevelConfigurations } from '../../pkg/client/rest-client.js';
-import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { eventually, rawRequest, startControlPlane, type RawReply, type TestControlPlane } from '../helpers/control-plane.js';
 
 let cp: TestControlPlane;
 beforeAll(async () => {
@@ -19,38 +19,21 @@ afterAll(async () => {
   await cp?.stop();
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
 function options(path: string, method: string, as?: string): RequestOptions {
   const u = new URL(cp.config.server);
   return { host: u.hostname, port: u.port, path, method, ca: cp.server.caCert, agent: false, headers: { Authorization: `Bearer ${cp.config.token}`, ...(as ? { 'Impersonate-User': as } : {}) } };
 }
 
 /** A request with the admin's token, impersonating `as` when given. */
-function call(path: string, as?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(options(path, 'GET', as), (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const call = (path: string, as?: string) => rawRequest(cp, path, { agent: false, headers: as ? { 'Impersonate-User': as } : {} });
 
 /** A SelfSubjectAccessReview whose body is held back: it holds a seat until released. */
-function holder(as: string): { req: ClientRequest; answer: Promise<Answer>; release(): void } {
+function holder(as: string): { req: ClientRequest; answer: Promise<RawReply>; release(): void } {
   const body = JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { nonResourceAttributes: { path: '/version', verb: 'get' } } });
   const o = options('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', 'POST', as);
   o.headers = { ...o.headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) };
   let req!: ClientRequest;
-  const answer = new Promise<Answer>((resolve, reject) => {
+  const answer = new Promise<RawReply>((resolve, reject) => {
     req = request(o, (res) => {
       let text = '';
       res.setEncoding('utf8');

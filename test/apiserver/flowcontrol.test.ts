@@ -3,7 +3,6 @@
 // producer putting a changed mandatory spec back (always) and a suggested one (unless annotated
 // autoupdate-spec "false"), removing unwanted autoupdate objects and making a deleted one again, Dangling conditions, 1.32's validation messages, and the
 // X-Kubernetes-PF-* headers naming the schema and level a request matched.
-import { request } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowSchema, PriorityLevelConfiguration } from '../../pkg/api/types.js';
 import { ensureNodeToken } from '../../pkg/apiserver/pki.js';
 import { FlowSchemas, PriorityLevelConfigurations } from '../../pkg/client/rest-client.js';
-import { eventually, failure, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { eventually, failure, rawRequest, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
 
 let cp: TestControlPlane;
@@ -27,15 +26,7 @@ const kubectl = (...args: string[]) => kubectlOk(cp.kubeconfig, cacheDir, args);
 
 /** The X-Kubernetes-PF-* headers of a GET with this client's credentials (or none). */
 function pfHeaders(path: string, token?: string, extra: Record<string, string> = {}): Promise<{ status: number; fs?: string; pl?: string }> {
-  const u = new URL(cp.config.server);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, method: 'GET', ca: cp.server.caCert, headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...extra } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, fs: res.headers['x-kubernetes-pf-flowschema-uid'] as string | undefined, pl: res.headers['x-kubernetes-pf-prioritylevel-uid'] as string | undefined }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return rawRequest(cp, path, { token: token ?? null, headers: extra }).then((res) => ({ status: res.status, fs: res.headers['x-kubernetes-pf-flowschema-uid'] as string | undefined, pl: res.headers['x-kubernetes-pf-prioritylevel-uid'] as string | undefined }));
 }
 const uidOf = async (ref: typeof FlowSchemas, name: string) => (await cp.admin.get<FlowSchema>(ref, undefined, name)).metadata!.uid!;
 

@@ -2,14 +2,13 @@
 // "too large resource version" with Retry-After, failures of an accepted watch as an ERROR
 // event (and clients relisting on it), continue tokens (bad, compacted, at the latest
 // revision), and watches of what cannot be watched.
-import { request as httpsRequest } from 'node:https';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { core, Leases, type RestClient, type WatchEvent } from '../../pkg/client/rest-client.js';
 import { Informer } from '../../pkg/client/informer.js';
 import type { KubeObject } from '../../pkg/api/types.js';
 import type { ListResult } from '../../pkg/client/api-client.js';
-import { eventually, failure, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { eventually, failure, rawRequest, sleep, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 
 const ConfigMaps = core('configmaps');
 let cp: TestControlPlane;
@@ -24,19 +23,8 @@ afterAll(async () => {
 
 const cm = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data: { a: '1' } });
 
-/** One request, answered in full: code, headers and body text (a watch: until the server ends it). */
-function raw(path: string): Promise<{ code: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port: cp.server.port, path, ca: cp.config.caCert, headers: { Authorization: `Bearer ${cp.config.token}` } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ code: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** One request, answered in full: status, headers and body text (a watch: until the server ends it). */
+const raw = (path: string) => rawRequest(cp, path);
 
 const rvOf = (o: KubeObject) => Number(o.metadata!.resourceVersion);
 
@@ -94,7 +82,7 @@ describe('GET at a resourceVersion (served from the watch cache)', () => {
     const started = Date.now();
     const res = await raw(`/api/v1/namespaces/default/configmaps/g1?resourceVersion=${future}`);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
-    expect(res.code).toBe(504);
+    expect(res.status).toBe(504);
     expect(res.headers['retry-after']).toBe('1');
     expect(JSON.parse(res.body)).toEqual(tooLargeStatus(future));
   });
@@ -107,7 +95,7 @@ describe('GET at a resourceVersion (served from the watch cache)', () => {
     for (const path of [`/api/v1/namespaces/default/configmaps?resourceVersion=${rv}`, `/api/v1/namespaces/default/configmaps/other-rv?resourceVersion=${rv}`]) {
       const started = Date.now();
       const res = await raw(path);
-      expect([path, res.code]).toEqual([path, 200]);
+      expect([path, res.status]).toEqual([path, 200]);
       expect(Date.now() - started).toBeLessThan(1500);
       expect(Number((JSON.parse(res.body) as KubeObject).metadata!.resourceVersion)).toBeGreaterThanOrEqual(path.includes('/other-rv') ? 1 : rv);
     }
@@ -117,7 +105,7 @@ describe('GET at a resourceVersion (served from the watch cache)', () => {
     const future = Number((await cp.admin.list(ConfigMaps, 'default')).metadata.resourceVersion) + 100_000;
     // (both LISTs at once: each waits out the cache's 3 s before its 504)
     const [res, huge] = await Promise.all([raw(`/api/v1/namespaces/default/configmaps?resourceVersion=${future}`), raw('/api/v1/namespaces/default/configmaps?resourceVersion=18446744073709551615')]);
-    expect([res.code, res.headers['retry-after']]).toEqual([504, '1']);
+    expect([res.status, res.headers['retry-after']]).toEqual([504, '1']);
     expect(JSON.parse(res.body)).toEqual(tooLargeStatus(future));
     // (a uint64 past 2^53 is printed as given, not as the double it rounds to: 18446744073709551615 is not ...1616)
     expect((JSON.parse(huge.body) as { message: string }).message).toMatch(/^Timeout: Too large resource version: 18446744073709551615, current: \d+$/);
@@ -129,7 +117,7 @@ describe('an accepted watch that cannot be served', () => {
     const old = Number((await cp.admin.list(ConfigMaps, 'default')).metadata.resourceVersion);
     await pushOutOfWindow('old');
     const res = await raw(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${old}`);
-    expect(res.code).toBe(200);
+    expect(res.status).toBe(200);
     const lines = res.body.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toEqual({
@@ -141,7 +129,7 @@ describe('an accepted watch that cannot be served', () => {
   it('with sendInitialEvents from a revision not reached: HTTP 200, one ERROR event with the 504 Status', async () => {
     const future = Number((await cp.admin.list(ConfigMaps, 'default')).metadata.resourceVersion) + 100_000;
     const res = await raw(`/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=${future}`);
-    expect(res.code).toBe(200);
+    expect(res.status).toBe(200);
     const lines = res.body.trim().split('\n');
     expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([{ type: 'ERROR', object: tooLargeStatus(future) }]);
   });
@@ -227,11 +215,11 @@ describe('watches 1.32 does not serve', () => {
     const notName = await failure(cp.admin.request('/api/v1/watch/namespaces/default/configmaps/cm-1?fieldSelector=metadata.namespace%3Ddefault'));
     expect(notName.code).toBe(400);
     const same = await raw('/api/v1/watch/namespaces/default/configmaps/cm-1?fieldSelector=metadata.name%3Dcm-1&timeoutSeconds=1');
-    expect(same.code).toBe(200);
+    expect(same.status).toBe(200);
     expect(JSON.parse(same.body.trim().split('\n')[0]!)).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'cm-1' } } });
     // (an object's own path is a get whatever ?watch says: RequestInfo makes a watch only of a collection)
     const got = await raw('/api/v1/namespaces/default/configmaps/cm-1?watch=1');
-    expect(got.code).toBe(200);
+    expect(got.status).toBe(200);
     expect(JSON.parse(got.body)).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'cm-1' } });
   });
 });

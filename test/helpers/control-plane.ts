@@ -1,6 +1,7 @@
 // Starts a real apiserver with its embedded etcd (Debian etcd-server) in a temp dir, for
 // integration tests, and tears it down (processes and files) afterwards.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -224,38 +225,57 @@ export interface WarnedReply {
   warnings: string[];
 }
 
-/** One request with the control plane's admin credentials, read raw so that its Warning headers can be seen. */
-export function callWithWarnings(cp: TestControlPlane, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<WarnedReply> {
+/** A response read raw: its status, headers and body text. */
+export interface RawReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface RawRequestOptions {
+  method?: string;
+  /** Sent as it is, with a Content-Length. */
+  body?: string;
+  headers?: OutgoingHttpHeaders;
+  /** A bearer token other than the admin's; null sends no credentials (an anonymous request). */
+  token?: string | null;
+  /** false: a connection of its own, not one of the global agent's kept-alive ones. */
+  agent?: false;
+}
+
+/**
+ * One request to the control plane's apiserver with the admin's credentials (or OPTS' token),
+ * answered in full (a watch: until the server ends it) and read raw, for what RestClient does not
+ * show: status lines, headers, bodies that are not JSON.
+ */
+export function rawRequest(cp: TestControlPlane, path: string, opts: RawRequestOptions = {}): Promise<RawReply> {
   const c = cp.config;
   const url = new URL(c.server);
-  const data = body === undefined ? undefined : JSON.stringify(body);
+  const token = opts.token === undefined ? c.token : opts.token;
+  const admin = opts.token === undefined ? { cert: c.clientCert, key: c.clientKey } : {};
+  const headers: OutgoingHttpHeaders = { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...opts.headers };
+  // (a Content-Length: node sends a DELETE's body unframed otherwise, which the server reads as
+  // a request of no body followed by garbage)
+  if (opts.body !== undefined) headers['Content-Length'] = Buffer.byteLength(opts.body);
   return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        hostname: url.hostname,
-        port: url.port,
-        path,
-        method,
-        ca: c.caCert,
-        cert: c.clientCert,
-        key: c.clientKey,
-        // (a Content-Length: node sends a DELETE's body unframed otherwise, which the server
-        // reads as a request of no body followed by garbage)
-        headers: { Accept: 'application/json', ...(c.token ? { Authorization: `Bearer ${c.token}` } : {}), ...(data ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data) } : {}) },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (b: Buffer) => (text += b.toString()));
-        res.on('end', () => {
-          const raw = res.headers['warning'];
-          const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-          // (`299 - "text"`; node joins repeated headers with ", ")
-          const warnings = list.flatMap((h) => [...h.matchAll(/299 - ("(?:[^"\\]|\\.)*")/g)].map((m) => JSON.parse(m[1]!) as string));
-          resolve({ code: res.statusCode ?? 0, body: text ? JSON.parse(text) : {}, warnings });
-        });
-      },
-    );
+    const req = request({ hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port, path, method: opts.method ?? 'GET', ca: c.caCert, ...admin, headers, ...(opts.agent === false ? { agent: false } : {}) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
     req.on('error', reject);
-    req.end(data);
+    req.end(opts.body);
   });
+}
+
+/** One request with the control plane's admin credentials, read raw so that its Warning headers can be seen. */
+export async function callWithWarnings(cp: TestControlPlane, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<WarnedReply> {
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  const res = await rawRequest(cp, path, { method, body: data, headers: { Accept: 'application/json', ...(data ? { 'Content-Type': contentType } : {}) } });
+  const raw = res.headers['warning'];
+  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  // (`299 - "text"`; node joins repeated headers with ", ")
+  const warnings = list.flatMap((h) => [...h.matchAll(/299 - ("(?:[^"\\]|\\.)*")/g)].map((m) => JSON.parse(m[1]!) as string));
+  return { code: res.status, body: res.body ? JSON.parse(res.body) : {}, warnings };
 }
