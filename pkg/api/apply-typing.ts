@@ -10,8 +10,7 @@ import { fieldTypeOf, type FieldType } from './field-types.js';
 import { fieldElement, indexElement, keyElement, pathString, valueElement, type Json, type PathElement } from './fieldpath.js';
 import type { JSONSchemaProps } from './crd-schema.js';
 import { fieldsOfMessage, messageSchema, type FieldSchema } from './schema.js';
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject } from './json-object.js';
 
 /** Go's %v of a value decoded from JSON: map[a:1 b:x], [a b], <nil>. */
 function goV(v: unknown): string {

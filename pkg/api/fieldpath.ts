@@ -4,8 +4,9 @@
 // (an item of a list used as a set), `i:0` (an item by index). A set records which paths are
 // members; FieldsV1 (metadata.managedFields[].fieldsV1) is its JSON form, with `.` marking a
 // node that is itself a member as well as the parent of members.
+import { isObject, type Json } from './json-object.js';
 
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type { Json };
 
 /** One path element in its FieldsV1 spelling. */
 export type PathElement = string;
@@ -17,8 +18,6 @@ export class FieldsV1Error extends Error {
     this.name = 'FieldsV1Error';
   }
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** JSON with object keys sorted, so that equal values always spell the same element. */
 export function canonicalJson(v: unknown): string {

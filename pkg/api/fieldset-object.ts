@@ -7,8 +7,8 @@ import { childType, nullIsField, type FieldType } from './field-types.js';
 import { fieldElement, FieldSet, indexElement, keyElement, pathString, valueElement, type Json, type Path, type PathElement } from './fieldpath.js';
 import { deepEqual } from './json-equal.js';
 import { goChildOf, goValueEqual, goZeroMembers, type GoChild } from './omitempty.js';
+import { isJsonObject, type JsonObject } from './json-object.js';
 
-type JsonObject = { [k: string]: Json };
 
 export class FieldSetError extends Error {
   constructor(
@@ -20,7 +20,6 @@ export class FieldSetError extends Error {
   }
 }
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const absent = (v: unknown) => v === undefined || v === null;
 /** A null that is a field (nullIsField), compared and owned as a leaf value of its own. */
 const NULL_LEAF = '\u0000null';
@@ -60,7 +59,7 @@ function sameValue(l: unknown, r: unknown, owner: string | undefined, key: strin
   const g: GoChild | undefined = goChildOf(owner, key);
   return g !== undefined && goValueEqual(l, r, g.type, g.map && !inner);
 }
-const isEmpty = (v: unknown) => absent(v) || v === NULL_LEAF || (Array.isArray(v) && !v.length) || (isObject(v) && !Object.keys(v).length);
+const isEmpty = (v: unknown) => absent(v) || v === NULL_LEAF || (Array.isArray(v) && !v.length) || (isJsonObject(v) && !Object.keys(v).length);
 
 /**
  * The element naming a list item. `strict` (applied configurations) rejects an item without its
@@ -71,7 +70,7 @@ function itemElement(t: FieldType, item: Json, index: number, path: Path, strict
   if (t.kind !== 'keyed') return indexElement(index);
   const key: Record<string, Json> = {};
   for (const k of t.keys) {
-    const v = isObject(item) && !absent(item[k]) ? item[k]! : t.defaults[k];
+    const v = isJsonObject(item) && !absent(item[k]) ? item[k]! : t.defaults[k];
     if (v === undefined) {
       // (structured-merge-diff's words: the list's path, the item's index, then the key)
       if (strict) throw new FieldSetError(pathString(path), `element ${index}: associative list with keys has an element that omits key field "${k}" (and doesn't have default value)`);
@@ -108,7 +107,7 @@ export function fieldSetOf(v: unknown, t: FieldType, opts: { strict?: boolean } 
     };
     if (t.kind === 'leaf' || isEmpty(v)) return leaf();
     if (t.kind === 'struct' || t.kind === 'map') {
-      if (!isObject(v)) return leaf();
+      if (!isJsonObject(v)) return leaf();
       for (const k of Object.keys(v)) {
         path.push(fieldElement(k));
         walk(memberOf(v, t, k), childType(t, k));
@@ -166,7 +165,7 @@ export function compareObjects(lhs: unknown, rhs: unknown, t: FieldType, whole =
     const lv = l === NULL_LEAF ? undefined : l;
     const rv = r === NULL_LEAF ? undefined : r;
     if (t.kind === 'struct' || t.kind === 'map') {
-      if ((!absent(lv) && !isObject(lv)) || (!absent(rv) && !isObject(rv))) return leaf();
+      if ((!absent(lv) && !isJsonObject(lv)) || (!absent(rv) && !isJsonObject(rv))) return leaf();
       const lo = (lv ?? {}) as JsonObject;
       const ro = (rv ?? {}) as JsonObject;
       // (not the top level, nor the object's own metadata: what a scope manages of them is its view's)
@@ -230,8 +229,8 @@ function changedFieldsV1(l: Json | undefined, r: Json, t: FieldType, owner: stri
   let out: FieldsV1;
   let any = false;
   if (t.kind === 'struct' || t.kind === 'map') {
-    if ((!absent(lv) && !isObject(lv)) || (!absent(rv) && !isObject(rv))) return added || !sameValue(l, r, owner, key, inner) ? {} : undefined;
-    if (!isObject(rv)) return undefined;
+    if ((!absent(lv) && !isJsonObject(lv)) || (!absent(rv) && !isJsonObject(rv))) return added || !sameValue(l, r, owner, key, inner) ? {} : undefined;
+    if (!isJsonObject(rv)) return undefined;
     out = added ? { '.': {} } : {};
     let keys = Object.keys(rv);
     // (an added struct has the zero members Go writes too)
@@ -239,7 +238,7 @@ function changedFieldsV1(l: Json | undefined, r: Json, t: FieldType, owner: stri
     if (missing) keys = keys.concat(missing);
     if (keys.length > 1) keys.sort();
     // (the zero object holds its members as they are: a null there is a value)
-    const lo = isObject(lv) ? lv : undefined;
+    const lo = isJsonObject(lv) ? lv : undefined;
     const member = fill ? wholeMemberOf : memberOf;
     const struct = t.kind === 'struct';
     for (const k of keys) {
@@ -290,7 +289,7 @@ export function createdFieldsV1(r: JsonObject, t: FieldType, skip: ReadonlySet<s
   for (const k of keys) {
     const v = memberOf(r, t, k);
     if (absent(v)) continue;
-    const l = zero ? memberOf(zero, t, k) : isObject(v) ? {} : undefined;
+    const l = zero ? memberOf(zero, t, k) : isJsonObject(v) ? {} : undefined;
     // (the object's own metadata is as its view left it: no zero members filled in)
     let sub = changedFieldsV1(l, v!, childType(t, k), t.kind === 'struct' ? t.name : undefined, k, false, k !== 'metadata');
     if (!sub) continue;
@@ -315,7 +314,7 @@ export function mergeApplied(live: unknown, config: unknown, t: FieldType, path:
   if (config === undefined) return structuredClone(live as Json);
   if (absent(live) || t.kind === 'leaf') return structuredClone(config as Json);
   if (t.kind === 'struct' || t.kind === 'map') {
-    if (!isObject(live) || !isObject(config)) return structuredClone(config as Json);
+    if (!isJsonObject(live) || !isJsonObject(config)) return structuredClone(config as Json);
     const out: JsonObject = { ...live };
     for (const [k, v] of Object.entries(config)) out[k] = mergeApplied(live[k], v, childType(t, k), [...path, fieldElement(k)]);
     return out;
@@ -356,7 +355,7 @@ export function removeFields(v: unknown, remove: FieldSet, keep: FieldSet, t: Fi
       if (ct.kind !== 'leaf' && pruned !== undefined && isEmpty(pruned) && !isEmpty(child) && !keep?.members.has(e)) return undefined;
       return pruned;
     };
-    if ((t.kind === 'struct' || t.kind === 'map') && isObject(v)) {
+    if ((t.kind === 'struct' || t.kind === 'map') && isJsonObject(v)) {
       const out: JsonObject = {};
       for (const [k, c] of Object.entries(v)) {
         const r = decide(fieldElement(k), c, childType(t, k), protect.includes(k));

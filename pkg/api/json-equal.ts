@@ -1,6 +1,5 @@
 // Equality of JSON values as decoded objects hold them.
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject } from './json-object.js';
 
 /** Plain JSON equality, a member left out and one given undefined alike. */
 export function deepEqual(a: unknown, b: unknown): boolean {

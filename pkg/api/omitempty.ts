@@ -7,6 +7,7 @@ import { CRD_TIME_FIELDS, crdGoFields } from './crd-go-fields.js';
 import { goTimeJson } from './go-time.js';
 import { deepEqual } from './json-equal.js';
 import { fieldsOfMessage, type FieldSchema } from './schema.js';
+import { isObject } from './json-object.js';
 
 /** `obj` without the `keys` whose value is 0 (the rest shared). */
 export function omitZero<T extends object>(obj: T, keys: readonly (keyof T)[]): T {
@@ -24,8 +25,6 @@ const GO_FIELDS = goFieldsJson as Record<string, Record<string, string> | undefi
 
 /** The Go type of fields whose type is not the plain one (scripts/gen-go-types.ts): here, which are metav1.Time or MicroTime. */
 const GO_TYPES = goTypesJson as Record<string, { type: string } | undefined>;
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The zero value encoding/json writes for a scalar of this kind (a Quantity's "0", an IntOrString's 0). */
 function zeroOf(f: FieldSchema): unknown {
@@ -306,7 +305,6 @@ export function goValueEqual(a: unknown, b: unknown, typeName: string, map = fal
   }
   return true;
 }
-
 
 /**
  * Whether an object read from storage lacks a struct by value or a field its Go type always

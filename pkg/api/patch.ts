@@ -4,6 +4,7 @@
 import { mergesItems, patchMeta, type PatchMeta } from './patch-meta.js';
 import { messageSchema, fieldsOfMessage } from './schema.js';
 import type { KubeObject } from './types.js';
+import { isJsonObject, type Json, type JsonObject } from './json-object.js';
 
 /** A decoded JSON value as Go's %v prints it: map[k:v k2:v2] (keys sorted), [a b], <nil>. */
 export function goValue(v: unknown): string {
@@ -20,15 +21,12 @@ export class PatchError extends Error {
   }
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type JsonObject = { [k: string]: Json };
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const clone = <T>(v: T): T => structuredClone(v);
 const deepEqual = (a: unknown, b: unknown): boolean => {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isObject(a) && isObject(b)) {
+  if (isJsonObject(a) && isJsonObject(b)) {
     const ka = Object.keys(a);
     return ka.length === Object.keys(b).length && ka.every((k) => k in b && deepEqual(a[k], b[k]));
   }
@@ -38,8 +36,8 @@ const deepEqual = (a: unknown, b: unknown): boolean => {
 // ---- RFC 7386 ----
 
 function mergePatchValue(target: Json | undefined, patch: Json): Json {
-  if (!isObject(patch)) return clone(patch);
-  const out: JsonObject = isObject(target) ? { ...target } : {};
+  if (!isJsonObject(patch)) return clone(patch);
+  const out: JsonObject = isJsonObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = mergePatchValue(out[k], v);
@@ -49,7 +47,7 @@ function mergePatchValue(target: Json | undefined, patch: Json): Json {
 
 /** JSON merge patch (application/merge-patch+json): objects merge, null deletes, arrays replace. */
 export function applyMergePatch(current: KubeObject, patch: unknown): KubeObject {
-  if (!isObject(patch)) throw new PatchError('a merge patch must be a JSON object');
+  if (!isJsonObject(patch)) throw new PatchError('a merge patch must be a JSON object');
   return mergePatchValue(clone(current) as JsonObject, patch) as KubeObject;
 }
 
@@ -84,7 +82,7 @@ function resolveParent(doc: Json, toks: string[], what: string): { parent: Json;
   let cur: Json = doc;
   for (const t of toks.slice(0, -1)) {
     if (Array.isArray(cur)) cur = cur[arrayIndex(cur, t, false, what)];
-    else if (isObject(cur) && t in cur) cur = cur[t];
+    else if (isJsonObject(cur) && t in cur) cur = cur[t];
     else throw new PatchError(`${what}: path not found`);
   }
   return { parent: cur, key: toks[toks.length - 1] };
@@ -94,7 +92,7 @@ function getAt(doc: Json, toks: string[], what: string): Json {
   if (!toks.length) return doc;
   const { parent, key } = resolveParent(doc, toks, what);
   if (Array.isArray(parent)) return parent[arrayIndex(parent, key, false, what)];
-  if (isObject(parent) && key in parent) return parent[key];
+  if (isJsonObject(parent) && key in parent) return parent[key];
   throw new PatchError(`${what}: path not found`);
 }
 
@@ -102,7 +100,7 @@ function removeAt(doc: Json, toks: string[], what: string): Json {
   if (!toks.length) throw new PatchError(`${what}: cannot remove the whole document`);
   const { parent, key } = resolveParent(doc, toks, what);
   if (Array.isArray(parent)) return parent.splice(arrayIndex(parent, key, false, what), 1)[0];
-  if (isObject(parent) && key in parent) {
+  if (isJsonObject(parent) && key in parent) {
     const v = parent[key];
     delete parent[key];
     return v;
@@ -114,7 +112,7 @@ function addAt(doc: Json, toks: string[], value: Json, what: string): Json {
   if (!toks.length) return value;
   const { parent, key } = resolveParent(doc, toks, what);
   if (Array.isArray(parent)) parent.splice(arrayIndex(parent, key, true, what), 0, value);
-  else if (isObject(parent)) parent[key] = value;
+  else if (isJsonObject(parent)) parent[key] = value;
   else throw new PatchError(`${what}: parent is not an object or array`);
   return doc;
 }
@@ -124,7 +122,7 @@ export function applyJsonPatch(current: KubeObject, ops: unknown[]): KubeObject 
   if (!Array.isArray(ops)) throw new PatchError('a JSON patch must be an array of operations');
   let doc = clone(current) as Json;
   ops.forEach((raw, i) => {
-    if (!isObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') {
+    if (!isJsonObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') {
       throw new PatchError(`operation ${i}: must be an object with string "op" and "path"`);
     }
     const op = raw as unknown as JsonPatchOp;
@@ -169,7 +167,7 @@ export function applyJsonPatch(current: KubeObject, ops: unknown[]): KubeObject 
         throw new PatchError(`${what}: unsupported operation "${op.op}"`);
     }
   });
-  if (!isObject(doc)) throw new PatchError('the patched document is not an object');
+  if (!isJsonObject(doc)) throw new PatchError('the patched document is not an object');
   return doc as KubeObject;
 }
 
@@ -224,13 +222,13 @@ function smpMap(original: JsonObject, patch: JsonObject, typeName: string | unde
     const meta = typeName ? patchMeta(typeName, k) : undefined;
     if (Array.isArray(v)) {
       out[k] = smpList(Array.isArray(cur) ? cur : [], v, meta, sub, k);
-    } else if (isObject(v) && meta?.strategy === 'replace') {
+    } else if (isJsonObject(v) && meta?.strategy === 'replace') {
       // (a PodDisruptionBudget's selector: the patch's selector is the new one, not merged into the old)
       const replaced = stripDirectives(v, sub);
       if (replaced === undefined) delete out[k];
       else out[k] = replaced;
-    } else if (isObject(v)) {
-      const merged = smpMap(isObject(cur) ? cur : {}, v, sub);
+    } else if (isJsonObject(v)) {
+      const merged = smpMap(isJsonObject(cur) ? cur : {}, v, sub);
       if (merged === undefined) delete out[k];
       else out[k] = merged;
     } else {
@@ -246,7 +244,7 @@ function smpMap(original: JsonObject, patch: JsonObject, typeName: string | unde
 
 /** A patch value put where nothing was before: directives are resolved against emptiness. */
 function stripDirectives(v: Json, typeName: string | undefined): Json | undefined {
-  if (isObject(v)) {
+  if (isJsonObject(v)) {
     const { [DIRECTIVE]: _d, ...rest } = v;
     return smpMap({}, rest, typeName);
   }
@@ -255,11 +253,11 @@ function stripDirectives(v: Json, typeName: string | undefined): Json | undefine
 
 function smpList(original: Json[], patch: Json[], meta: PatchMeta | undefined, itemType: string | undefined, field: string): Json[] {
   // A `{"$patch": "replace"}` item replaces the whole list with the other items.
-  if (patch.some((p) => isObject(p) && p[DIRECTIVE] === 'replace' && Object.keys(p).length === 1)) {
-    return patch.filter((p) => !(isObject(p) && p[DIRECTIVE] === 'replace')).map((p) => stripDirectives(p, itemType) as Json);
+  if (patch.some((p) => isJsonObject(p) && p[DIRECTIVE] === 'replace' && Object.keys(p).length === 1)) {
+    return patch.filter((p) => !(isJsonObject(p) && p[DIRECTIVE] === 'replace')).map((p) => stripDirectives(p, itemType) as Json);
   }
   if (!mergesItems(meta)) {
-    return patch.filter((p) => !(isObject(p) && p[DIRECTIVE] === 'delete')).map((p) => (isObject(p) ? (stripDirectives(p, itemType) as Json) : p));
+    return patch.filter((p) => !(isJsonObject(p) && p[DIRECTIVE] === 'delete')).map((p) => (isJsonObject(p) ? (stripDirectives(p, itemType) as Json) : p));
   }
   const key = meta.mergeKey;
   if (!key) {
@@ -270,12 +268,12 @@ function smpList(original: Json[], patch: Json[], meta: PatchMeta | undefined, i
   }
   const out = [...original];
   for (const p of patch) {
-    if (!isObject(p)) throw new PatchError(`${field}: list items must be objects with merge key "${key}"`);
+    if (!isJsonObject(p)) throw new PatchError(`${field}: list items must be objects with merge key "${key}"`);
     if (!(key in p)) throw new PatchError(`map: ${goValue(p)} does not contain declared merge key: ${key}`);
-    const idx = out.findIndex((o) => isObject(o) && deepEqual(o[key], p[key]));
+    const idx = out.findIndex((o) => isJsonObject(o) && deepEqual(o[key], p[key]));
     if (p[DIRECTIVE] === 'delete') {
       if (idx >= 0) {
-        for (let i = out.length - 1; i >= 0; i--) if (isObject(out[i]) && deepEqual((out[i] as JsonObject)[key], p[key])) out.splice(i, 1);
+        for (let i = out.length - 1; i >= 0; i--) if (isJsonObject(out[i]) && deepEqual((out[i] as JsonObject)[key], p[key])) out.splice(i, 1);
       }
       continue;
     }
@@ -293,8 +291,8 @@ function smpList(original: Json[], patch: Json[], meta: PatchMeta | undefined, i
 
 /** `$setElementOrder`: listed items first in the listed order, then the rest in their order. */
 function applyOrder(list: Json[], order: Json[], mergeKey: string | undefined): Json[] {
-  const id = (x: Json): Json => (mergeKey && isObject(x) ? (x[mergeKey] ?? null) : x);
-  const wanted = order.map((o) => (mergeKey && isObject(o) ? (o[mergeKey] ?? null) : o));
+  const id = (x: Json): Json => (mergeKey && isJsonObject(x) ? (x[mergeKey] ?? null) : x);
+  const wanted = order.map((o) => (mergeKey && isJsonObject(o) ? (o[mergeKey] ?? null) : o));
   const placed = new Set<number>();
   const out: Json[] = [];
   for (const w of wanted) {
@@ -317,7 +315,7 @@ function applyOrder(list: Json[], order: Json[], mergeKey: string | undefined): 
  * `$setElementOrder/<f>` directives apply.
  */
 export function applyStrategicMergePatch(current: KubeObject, patch: unknown, typeName: string): KubeObject {
-  if (!isObject(patch)) throw new PatchError('a strategic merge patch must be a JSON object');
+  if (!isJsonObject(patch)) throw new PatchError('a strategic merge patch must be a JSON object');
   const out = smpMap(clone(current) as JsonObject, patch, messageSchema(typeName) ? typeName : undefined);
   return (out ?? {}) as KubeObject;
 }

@@ -14,6 +14,7 @@ import { canonicalQuantity, isValidQuantity, QUANTITY_FORMAT_MESSAGE } from './q
 import { typeInvalid, unknownField, type FieldError } from './field-error.js';
 import { fieldsOfMessage, messageSchema, type FieldKind } from './schema.js';
 import goTypesJson from './go-types.json' with { type: 'json' };
+import { isObject } from './json-object.js';
 
 /**
  * Fields whose Go type is a named one (v1.Protocol, v1.ResourceList, []v1.Capability), keyed
@@ -31,8 +32,6 @@ function goValue(v: unknown): string {
   if (typeof v === 'boolean') return 'bool';
   return typeof v === 'object' ? 'object' : typeof v;
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const join = (path: string, name: string) => (path ? `${path}.${name}` : name);
 
@@ -144,10 +143,10 @@ function checkValue(s: ScalarSchema, v: unknown, path: string, at: GoContext, er
       return v;
     }
     case 'object':
-      if (!isPlainObject(v)) errs.push(goTypeError(path, v, at, goType(s)));
+      if (!isObject(v)) errs.push(goTypeError(path, v, at, goType(s)));
       return v;
     case 'message':
-      if (!isPlainObject(v)) errs.push(goTypeError(path, v, at, goType(s)));
+      if (!isObject(v)) errs.push(goTypeError(path, v, at, goType(s)));
       else walk(s.type!, v, path, at.path, errs);
       return v;
     case 'map':
@@ -192,7 +191,7 @@ function walk(typeName: string, obj: Record<string, unknown>, path: string, goPa
     const named = GO_TYPES[`${typeName}.${key}`];
     if (f.kind === 'map') {
       const vs = f.value!;
-      if (!isPlainObject(v)) {
+      if (!isObject(v)) {
         errs.push(goTypeError(p, v, at, named?.type ?? `map[string]${goType(vs)}`));
         continue;
       }
@@ -236,7 +235,7 @@ export function decodeStrict(typeName: string, obj: unknown, prefix = ''): Field
   if (!messageSchema(typeName)) throw new Error(`decodeStrict: unknown type ${typeName}`);
   const errs: FieldError[] = [];
   if (obj === null) return errs;
-  if (!isPlainObject(obj)) {
+  if (!isObject(obj)) {
     errs.push(typeInvalid(prefix || '<root>', obj, `json: cannot unmarshal ${goValue(obj)} into Go value of type ${goMessageType(typeName)}`));
     return errs;
   }

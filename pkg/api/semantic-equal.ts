@@ -17,6 +17,7 @@ import goFieldsJson from './go-omitempty.json' with { type: 'json' };
 import goTypesJson from './go-types.json' with { type: 'json' };
 import { compareQuantities, isValidQuantity } from './quantity.js';
 import { fieldsOfMessage, messageSchema, type FieldKind } from './schema.js';
+import { isObject } from './json-object.js';
 
 /** JSON with object keys sorted and null members left out. */
 export function semanticJson(v: unknown): string {
@@ -47,8 +48,6 @@ export function semanticFieldEqual(type: string, field: string, a: unknown, b: u
 const untypedEqual = (a: unknown, b: unknown): boolean => semanticJson(a) === semanticJson(b);
 
 const typed = (type: string): boolean => !!messageSchema(type) && !!GO_FIELDS[type];
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A struct by value: absent or null is the zero struct; each field compared as its Go type. */
 function structEqual(type: string, a: unknown, b: unknown): boolean {

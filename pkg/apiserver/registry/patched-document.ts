@@ -8,14 +8,13 @@
 // unless MergePatch's pruneNulls opened it (a value new to the document), which sorts it too.
 // A custom resource is an unstructured map from the start: every key of the current object sorted.
 import { fieldsOfMessage, messageSchema, type FieldSchema } from '../../api/schema.js';
+import { isJsonObject, type Json } from '../../api/json-object.js';
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-const isObject = (v: unknown): v is { [k: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A value as encoding/json writes the Go struct `typeName` holds: message fields in struct order, maps by key. */
 export function goOrdered(v: unknown, typeName?: string): Json {
   if (Array.isArray(v)) return v.map((x) => goOrdered(x, typeName));
-  if (!isObject(v)) return (v ?? null) as Json;
+  if (!isJsonObject(v)) return (v ?? null) as Json;
   if (!typeName || !messageSchema(typeName)) return structuredClone(v);
   const fields = [...fieldsOfMessage(typeName).values()];
   // (TypeMeta, inlined first: Kind before APIVersion)
@@ -30,7 +29,7 @@ export function goOrdered(v: unknown, typeName?: string): Json {
 
 function fieldValue(v: Json | undefined, f: FieldSchema): Json {
   if (f.kind === 'message') return goOrdered(v, f.type);
-  if (f.kind === 'map' && isObject(v)) {
+  if (f.kind === 'map' && isJsonObject(v)) {
     const value = f.value?.kind === 'message' ? f.value.type : undefined;
     return Object.fromEntries(Object.keys(v).sort().map((k) => [k, goOrdered(v[k], value)]));
   }
@@ -42,13 +41,13 @@ class Doc {
   readonly opened = new WeakSet<object>();
 
   constructor(public root: Json) {
-    if (isObject(root)) this.opened.add(root);
+    if (isJsonObject(root)) this.opened.add(root);
   }
 
   /** lazyNode.intoDoc of every object under `v` (pruneNulls, or a test's equal): all of it sorted. */
   openAll(v: Json): void {
     if (Array.isArray(v)) v.forEach((x) => this.openAll(x));
-    else if (isObject(v)) {
+    else if (isJsonObject(v)) {
       this.opened.add(v);
       Object.values(v).forEach((x) => this.openAll(x));
     }
@@ -57,7 +56,7 @@ class Doc {
   /** MergePatch's pruneNulls: null members and null items dropped, every object opened. */
   pruneNulls(v: Json): Json {
     if (Array.isArray(v)) return v.filter((x) => x !== null).map((x) => this.pruneNulls(x));
-    if (!isObject(v)) return v;
+    if (!isJsonObject(v)) return v;
     this.opened.add(v);
     for (const k of Object.keys(v)) {
       if (v[k] === null) delete v[k];
@@ -76,8 +75,8 @@ class Doc {
   }
 
   private merge(cur: Json, patch: Json): Json {
-    if (!isObject(cur)) return this.pruneNulls(patch);
-    if (!isObject(patch)) return patch;
+    if (!isJsonObject(cur)) return this.pruneNulls(patch);
+    if (!isJsonObject(patch)) return patch;
     this.opened.add(cur);
     this.mergeDocs(cur, patch);
     return cur;
@@ -89,9 +88,9 @@ class Doc {
     if (!parts.length) return undefined;
     let at: Json = this.root;
     for (const p of parts.slice(0, -1)) {
-      const next: Json | undefined = Array.isArray(at) ? at[Number(p)] : isObject(at) ? at[p] : undefined;
+      const next: Json | undefined = Array.isArray(at) ? at[Number(p)] : isJsonObject(at) ? at[p] : undefined;
       if (next === undefined || next === null) return undefined;
-      if (isObject(next)) this.opened.add(next);
+      if (isJsonObject(next)) this.opened.add(next);
       at = next;
     }
     return { parent: at, key: parts[parts.length - 1]! };
@@ -100,7 +99,7 @@ class Doc {
   get(pointer: string): Json | undefined {
     const c = this.container(pointer);
     if (!c) return undefined;
-    return Array.isArray(c.parent) ? c.parent[Number(c.key)] : isObject(c.parent) ? c.parent[c.key] : undefined;
+    return Array.isArray(c.parent) ? c.parent[Number(c.key)] : isJsonObject(c.parent) ? c.parent[c.key] : undefined;
   }
 
   set(pointer: string, value: Json, insert: boolean): void {
@@ -109,14 +108,14 @@ class Doc {
     if (Array.isArray(c.parent)) {
       const i = c.key === '-' ? c.parent.length : Number(c.key);
       c.parent.splice(i, insert ? 0 : 1, value);
-    } else if (isObject(c.parent)) c.parent[c.key] = value;
+    } else if (isJsonObject(c.parent)) c.parent[c.key] = value;
   }
 
   remove(pointer: string): Json | undefined {
     const c = this.container(pointer);
     if (!c) return undefined;
     if (Array.isArray(c.parent)) return c.parent.splice(Number(c.key), 1)[0];
-    if (!isObject(c.parent)) return undefined;
+    if (!isJsonObject(c.parent)) return undefined;
     const v = c.parent[c.key];
     delete c.parent[c.key];
     return v;
@@ -125,7 +124,7 @@ class Doc {
   /** A copy keeping which objects are opened (json-patch's deepCopy marshals the node as it stands). */
   copyOf(v: Json): Json {
     if (Array.isArray(v)) return v.map((x) => this.copyOf(x));
-    if (!isObject(v)) return v;
+    if (!isJsonObject(v)) return v;
     const out = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.copyOf(x)]));
     if (this.opened.has(v)) this.opened.add(out);
     return out;
@@ -135,7 +134,7 @@ class Doc {
   text(): string {
     const write = (v: Json): string => {
       if (Array.isArray(v)) return `[${v.map(write).join(',')}]`;
-      if (!isObject(v)) return JSON.stringify(v);
+      if (!isJsonObject(v)) return JSON.stringify(v);
       const keys = this.opened.has(v) ? Object.keys(v).sort() : Object.keys(v);
       return `{${keys.map((k) => `${JSON.stringify(k)}:${write(v[k]!)}`).join(',')}}`;
     };
