@@ -30,9 +30,9 @@ describe('metricsText', () => {
     new Gauge({ name: 'nan', help: 'g', registers: [registry] }).set(NaN);
     new Summary({ name: 'sum', help: 's', percentiles: [0.5, 0.00001], registers: [registry] }).observe(1);
     const text = await metricsText(registry);
-    const les = (name: string) => [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"`, 'gm'))].map((m) => m[1]);
+    const les = (name: string) => [...text.matchAll(new RegExp(`^${name}_bucket\\{(?:[^}]*,)?le="([^"]+)"`, 'gm'))].map((m) => m[1]);
     expect(les('wq_seconds')).toEqual(['1e-08', '1e-07', '1e-06', '9.999999999999999e-06', '9.999999999999999e-05', '0.001', '0.01', '0.1', '1', '10', '+Inf']);
-    expect(text).toContain('wq_seconds_bucket{le="1e-06",name="a\\"b"} 0\nwq_seconds_bucket{le="9.999999999999999e-06",name="a\\"b"} 1\n');
+    expect(text).toContain('wq_seconds_bucket{name="a\\"b",le="1e-06"} 0\nwq_seconds_bucket{name="a\\"b",le="9.999999999999999e-06"} 1\n');
     expect(text).toContain('wq_seconds_sum{name="a\\"b"} 3e-06\nwq_seconds_count{name="a\\"b"} 1\n');
     expect(les('sizes')).toEqual(['1000', '10000', '100000', '1e+06', '1e+07', '1e+08', '1e+09', '+Inf']);
     expect(text).toContain('# HELP sizes line\\nbreak \\\\ here\n# TYPE sizes histogram\n');
@@ -41,5 +41,80 @@ describe('metricsText', () => {
     expect(text).toContain('nan NaN\n');
     expect(text).toMatch(/^sum\{quantile="0.5"\} 1\nsum\{quantile="1e-05"\} 1\nsum_sum 1\nsum_count 1$/m);
     expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it('gathers as a client_golang registry does: families by name, none empty, series by label values, labels by name with le and quantile last', async () => {
+    const registry = new Registry();
+    // Registered out of name order, labels declared out of name order, observed out of value order.
+    const req = new Histogram({ name: 'req_seconds', help: 'h', labelNames: ['verb', 'code', 'component'], buckets: [0.1, 1], registers: [registry] });
+    new Counter({ name: 'empty_total', help: 'a vector with no children', labelNames: ['code'], registers: [registry] });
+    new Gauge({ name: 'emptied', help: 'reset at scrape', labelNames: ['x'], registers: [registry], collect() { this.reset(); } });
+    const calls = new Counter({ name: 'calls_total', help: 'c', labelNames: ['verb', 'code'], registers: [registry] });
+    new Counter({ name: 'plain_total', help: 'no labels: always there', registers: [registry] });
+    const lat = new Summary({ name: 'lat', help: 's', labelNames: ['zone', 'app'], percentiles: [0.5], registers: [registry] });
+    req.observe({ verb: 'POST', code: '201', component: 'apiserver' }, 0.5);
+    req.observe({ verb: 'GET', code: '200', component: 'apiserver' }, 0.05);
+    calls.inc({ verb: 'PUT', code: 409 });
+    calls.inc({ verb: 'GET', code: 200 });
+    calls.inc({ verb: 'GET', code: 404 });
+    lat.observe({ zone: 'b', app: 'x' }, 2);
+    lat.observe({ zone: 'a', app: 'y' }, 3);
+    // A family registered by hand whose samples carry le among their own labels (flowcontrol-metrics' histograms).
+    registry.registerMetric({
+      name: 'hand', help: 'by hand', type: 'histogram', aggregator: 'sum', reset: () => {},
+      get: async () => ({ name: 'hand', help: 'by hand', type: 'histogram', aggregator: 'sum', values: [
+        { metricName: 'hand_bucket', labels: { le: 1, pl: 'z', fs: 'b' }, value: 1 },
+        { metricName: 'hand_bucket', labels: { le: '+Inf', pl: 'z', fs: 'b' }, value: 1 },
+        { metricName: 'hand_sum', labels: { pl: 'z', fs: 'b' }, value: 1 },
+        { metricName: 'hand_count', labels: { pl: 'z', fs: 'b' }, value: 1 },
+        { metricName: 'hand_bucket', labels: { le: 1, pl: 'a', fs: 'b' }, value: 0 },
+        { metricName: 'hand_bucket', labels: { le: '+Inf', pl: 'a', fs: 'b' }, value: 2 },
+        { metricName: 'hand_sum', labels: { pl: 'a', fs: 'b' }, value: 4 },
+        { metricName: 'hand_count', labels: { pl: 'a', fs: 'b' }, value: 2 },
+      ] }),
+    } as unknown as Parameters<typeof registry.registerMetric>[0]);
+    const text = await metricsText(registry);
+    expect(text).toBe([
+      '# HELP calls_total c', '# TYPE calls_total counter',
+      'calls_total{code="200",verb="GET"} 1',
+      'calls_total{code="404",verb="GET"} 1',
+      'calls_total{code="409",verb="PUT"} 1',
+      '# HELP hand by hand', '# TYPE hand histogram',
+      'hand_bucket{fs="b",pl="a",le="1"} 0', 'hand_bucket{fs="b",pl="a",le="+Inf"} 2', 'hand_sum{fs="b",pl="a"} 4', 'hand_count{fs="b",pl="a"} 2',
+      'hand_bucket{fs="b",pl="z",le="1"} 1', 'hand_bucket{fs="b",pl="z",le="+Inf"} 1', 'hand_sum{fs="b",pl="z"} 1', 'hand_count{fs="b",pl="z"} 1',
+      '# HELP lat s', '# TYPE lat summary',
+      'lat{app="x",zone="b",quantile="0.5"} 2', 'lat_sum{app="x",zone="b"} 2', 'lat_count{app="x",zone="b"} 1',
+      'lat{app="y",zone="a",quantile="0.5"} 3', 'lat_sum{app="y",zone="a"} 3', 'lat_count{app="y",zone="a"} 1',
+      '# HELP plain_total no labels: always there', '# TYPE plain_total counter',
+      'plain_total 0',
+      '# HELP req_seconds h', '# TYPE req_seconds histogram',
+      'req_seconds_bucket{code="200",component="apiserver",verb="GET",le="0.1"} 1',
+      'req_seconds_bucket{code="200",component="apiserver",verb="GET",le="1"} 1',
+      'req_seconds_bucket{code="200",component="apiserver",verb="GET",le="+Inf"} 1',
+      'req_seconds_sum{code="200",component="apiserver",verb="GET"} 0.05',
+      'req_seconds_count{code="200",component="apiserver",verb="GET"} 1',
+      'req_seconds_bucket{code="201",component="apiserver",verb="POST",le="0.1"} 0',
+      'req_seconds_bucket{code="201",component="apiserver",verb="POST",le="1"} 1',
+      'req_seconds_bucket{code="201",component="apiserver",verb="POST",le="+Inf"} 1',
+      'req_seconds_sum{code="201",component="apiserver",verb="POST"} 0.5',
+      'req_seconds_count{code="201",component="apiserver",verb="POST"} 1',
+      '',
+    ].join('\n'));
+  });
+
+  it('sorts series by each label value in turn, a shorter value before a longer one it begins', async () => {
+    const registry = new Registry();
+    const g = new Gauge({ name: 'g', help: 'g', labelNames: ['a', 'b'], registers: [registry] });
+    // Compared as rendered text, a="x",… and a="x!",… would order by '"' against '!'; metricSorter compares values.
+    g.set({ a: 'x!', b: '1' }, 1);
+    g.set({ a: 'x', b: '2' }, 2);
+    g.set({ a: 'x', b: '10' }, 3);
+    expect((await metricsText(registry)).split('\n').slice(2, 5)).toEqual(['g{a="x",b="10"} 3', 'g{a="x",b="2"} 2', 'g{a="x!",b="1"} 1']);
+  });
+
+  it('writes nothing for a registry whose families are all empty', async () => {
+    const registry = new Registry();
+    new Counter({ name: 'c_total', help: 'c', labelNames: ['code'], registers: [registry] });
+    expect(await metricsText(registry)).toBe('');
   });
 });

@@ -39,38 +39,100 @@ function labelValue(name: string, v: string | number): string {
 
 const escapeHelp = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 
-type Sample = { metricName?: string; labels?: Record<string, string | number>; sharedLabels?: Record<string, string | number>; value: number };
+type Labels = Record<string, string | number>;
+type Sample = { metricName?: string; labels?: Labels; sharedLabels?: Labels; value: number };
 type Family = { name: string; help: string; type: string; values: Sample[] };
 
-const joined = (labels: Record<string, string | number> | undefined) => {
-  let s = '';
-  if (labels) for (const k in labels) s += `${s ? ',' : ''}${k}="${labelValue(k, labels[k]!)}"`;
-  return s;
-};
+/** One series (a dto.Metric): its label values in label-name order, their text, and its sample lines. */
+interface Series {
+  values: string[];
+  text: string;
+  lines: string[];
+}
+
+/** The label a histogram's or summary's samples add after the series' own (writeSample's additionalLabelName). */
+const isFloatLabel = (name: string) => name === 'le' || name === 'quantile';
+
+/** A series' labels (the sample's own but le and quantile, and those it shares) sorted by name, as LabelPairSorter leaves them. */
+function seriesOf(own: Labels | undefined, shared: Labels | undefined): Series {
+  const merged: Labels = {};
+  let names: string[] = [];
+  if (shared) for (const k in shared) if (!isFloatLabel(k)) (merged[k] = shared[k]!), names.push(k);
+  if (own) for (const k in own) if (!isFloatLabel(k) && !(k in merged)) (merged[k] = own[k]!), names.push(k);
+  if (names.length > 1) names = names.sort();
+  const values: string[] = [];
+  let text = '';
+  for (const k of names) {
+    const v = merged[k]!;
+    values.push(String(v));
+    text += `${text ? ',' : ''}${k}="${labelValue(k, v)}"`;
+  }
+  return { values, text, lines: [] };
+}
+
+/** metricSorter: fewer labels first, then label values in order, by byte. */
+function compareSeries(a: Series, b: Series): number {
+  if (a.values.length !== b.values.length) return a.values.length - b.values.length;
+  for (let i = 0; i < a.values.length; i++) {
+    const x = a.values[i]!;
+    const y = b.values[i]!;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** The float label of a sample (le or quantile), if it has one, written after the series' labels. */
+function floatLabelOf(own: Labels | undefined): string {
+  if (!own) return '';
+  if (own.le !== undefined) return `le="${labelValue('le', own.le)}"`;
+  if (own.quantile !== undefined) return `quantile="${labelValue('quantile', own.quantile)}"`;
+  return '';
+}
+
+/** True when a sample's own labels are at most its le or quantile: it belongs to the series of the labels it shares. */
+function onlyFloatLabel(own: Labels | undefined): boolean {
+  if (own) for (const k in own) if (!isFloatLabel(k)) return false;
+  return true;
+}
+
+/** A family's samples grouped into series (consecutive samples with one label set), in metricSorter's order. */
+function seriesOfFamily(f: Family): Series[] {
+  const all: Series[] = [];
+  let current: Series | undefined;
+  let shared: Labels | undefined;
+  for (const s of f.values) {
+    // prom-client's histograms share one labels object across a series' buckets, sum and count.
+    const sameShared = current !== undefined && s.sharedLabels !== undefined && s.sharedLabels === shared && onlyFloatLabel(s.labels);
+    if (!sameShared) {
+      const next = seriesOf(s.labels, s.sharedLabels);
+      if (!current || next.text !== current.text) all.push((current = next));
+      shared = onlyFloatLabel(s.labels) ? s.sharedLabels : undefined;
+    }
+    const extra = floatLabelOf(s.labels);
+    const labels = current!.text && extra ? `${current!.text},${extra}` : current!.text || extra;
+    current!.lines.push(`${s.metricName ?? f.name}${labels ? `{${labels}}` : ''} ${goFloat(s.value)}`);
+  }
+  return all.length > 1 ? all.sort(compareSeries) : all;
+}
 
 /**
- * The registry's families in the text format (version 0.0.4), values and float labels in Go's
- * form. Labels stay in prom-client's order (a histogram's le first): Prometheus takes a series'
- * labels as a set, so only their values need 1.32's spelling.
+ * The registry's families in the text format (version 0.0.4) as a client_golang registry gathers and
+ * expfmt writes them: families sorted by name, a family with no series left out (registry.go
+ * Gather's internal.NormalizeMetricFamilies: a vector with no children writes no HELP or TYPE);
+ * within a family the series sorted by their label values (metricSorter); a series' labels sorted by
+ * name (LabelPairSorter) with a histogram's le or a summary's quantile last (writeSample's additional
+ * label); values and float labels in Go's form.
  */
 export async function metricsText(registry: Registry): Promise<string> {
   const metrics = registry.getMetricsAsArray() as unknown as { get(): Promise<Family>; getForPromString?(): Promise<Family> }[];
   // (getForPromString: a histogram's buckets with the series' labels shared, not copied into each)
   const families = await Promise.all(metrics.map((m) => (m.getForPromString ? m.getForPromString() : m.get())));
+  families.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: string[] = [];
   for (const f of families) {
+    if (f.values.length === 0) continue;
     out.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`);
-    let shared: Record<string, string | number> | undefined;
-    let sharedText = '';
-    for (const s of f.values) {
-      if (s.sharedLabels !== shared) {
-        shared = s.sharedLabels;
-        sharedText = joined(shared);
-      }
-      const own = joined(s.labels);
-      const all = sharedText && own ? `${own},${sharedText}` : sharedText || own;
-      out.push(`${s.metricName ?? f.name}${all ? `{${all}}` : ''} ${goFloat(s.value)}`);
-    }
+    for (const series of seriesOfFamily(f)) for (const line of series.lines) out.push(line);
   }
-  return `${out.join('\n')}\n`;
+  return out.length ? `${out.join('\n')}\n` : '';
 }

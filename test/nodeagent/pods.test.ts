@@ -291,7 +291,7 @@ describe.concurrent('probes and hooks', () => {
     expect(count(text, 'Liveness', 'web', 'failed')).toBeGreaterThanOrEqual(2);
     expect(count(text, 'Readiness', 'side', 'successful')).toBeGreaterThan(0);
     expect(count(text, 'Readiness', 'side', 'failed')).toBeGreaterThan(0);
-    expect(text).toMatch(/^prober_probe_duration_seconds_count\{[^}]*probe_type="Readiness"[^}]*container="side"[^}]*\} [1-9]/m);
+    expect(text).toMatch(/^prober_probe_duration_seconds_count\{[^}]*container="side"[^}]*probe_type="Readiness"[^}]*\} [1-9]/m);
     await c.cp.admin.delete(Pods, 'default', 'http-bad');
     await gone('http-bad', 20_000);
     await eventually(async () => !(await probes()).includes('pod="http-bad"'), { timeoutMs: 10_000, what: 'probe series removed' });
