@@ -12,9 +12,9 @@ import type { ResourceRef } from '../../pkg/client/api-client.js';
 import { joinCluster } from '../../pkg/client/join.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { core, RestClient } from '../../pkg/client/rest-client.js';
-import { run } from '../../pkg/tsctl/cli.js';
 import { eventually, type TestControlPlane } from '../helpers/control-plane.js';
 import { startJoinControlPlane, type JoinControlPlane } from '../helpers/tls-bootstrap-join.js';
+import { tsctlCaptured } from '../helpers/tsctl.js';
 
 const SelfSubjectReviews: ResourceRef = { group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', namespaced: false };
 let cp: TestControlPlane;
@@ -22,12 +22,7 @@ let plane: JoinControlPlane | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'tskube-kubeadm-join-ipv6-'));
 const clients: RestClient[] = [];
 
-async function tsctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
+const tsctl = (...args: string[]) => tsctlCaptured(args);
 
 beforeAll(async () => {
   plane = await startJoinControlPlane({ address: '::1' });

@@ -15,12 +15,12 @@ import type { ResourceRef } from '../../pkg/client/api-client.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { ClusterRoleBindings, ClusterRoles, core, RestClient, RoleBindings, Roles, StatusError } from '../../pkg/client/rest-client.js';
 import { ensureBootstrapTokenSetup } from '../../pkg/tsctl/bootstrap-token-setup.js';
-import { run } from '../../pkg/tsctl/cli.js';
 import { joinedAgentArgs, joinHint, type JoinedAgentOptions } from '../../pkg/tsctl/cluster.js';
 import { joinWithBootstrapToken } from '../../pkg/tsctl/join.js';
 import { ensureUploadConfig } from '../../pkg/tsctl/upload-config.js';
 import { eventually, type TestControlPlane } from '../helpers/control-plane.js';
 import { startJoinControlPlane, type JoinControlPlane } from '../helpers/tls-bootstrap-join.js';
+import { tsctlCaptured } from '../helpers/tsctl.js';
 
 const ConfigMaps = core('configmaps');
 const SelfSubjectReviews: ResourceRef = { group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews', namespaced: false };
@@ -30,13 +30,8 @@ let plane: JoinControlPlane | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'tskube-kubeadm-join-test-'));
 const clients: RestClient[] = [];
 
-async function tsctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  // (no node agent is started here: the joins of this control-plane test stop at the certificate)
-  const code = await run(args[0] === 'join' ? [...args, '--start-agent=false'] : args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
+// (no node agent is started here: the joins of this control-plane test stop at the certificate)
+const tsctl = (...args: string[]) => tsctlCaptured(args[0] === 'join' ? [...args, '--start-agent=false'] : args);
 const admin = (...args: string[]) => tsctl('--kubeconfig', cp.kubeconfig, ...args);
 
 /** The cluster-info ConfigMap as a machine that has no credentials reads it. */

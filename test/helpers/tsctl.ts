@@ -2,9 +2,18 @@
 // of its commands read them.
 import { run } from '../../pkg/tsctl/cli.js';
 
-export async function runTsctl(kubeconfig: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
+export interface TsctlResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** tsctl with ARGS as they are (a join, or a command given its own --kubeconfig). */
+export async function tsctlCaptured(args: string[]): Promise<TsctlResult> {
   let out = '';
   let err = '';
-  const code = await run(['--kubeconfig', kubeconfig, ...args], { out: (s) => (out += s), err: (s) => (err += s) });
+  const code = await run(args, { out: (s) => (out += s), err: (s) => (err += s) });
   return { code, out, err };
 }
+
+export const runTsctl = (kubeconfig: string, args: string[]): Promise<TsctlResult> => tsctlCaptured(['--kubeconfig', kubeconfig, ...args]);
