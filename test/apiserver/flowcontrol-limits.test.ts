@@ -49,6 +49,8 @@ function holder(as: string): { req: ClientRequest; answer: Promise<RawReply>; re
 
 const metrics = async () => (await cp.admin.request<string>('/metrics', { accept: 'text/plain' })).split('\n');
 const sample = (lines: string[], prefix: string) => Number(lines.find((l) => l.startsWith(prefix))?.split(' ').pop() ?? NaN);
+/** A series' value by its name and labels, whatever the order the page writes them in (client_golang sorts them). */
+const sampleOf = (lines: string[], name: string, labels: string[]) => Number(lines.find((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(`{${x}`) || l.includes(`,${x}`)))?.split(' ').pop() ?? NaN);
 
 describe('API Priority and Fairness limits', () => {
   it('queues past a level\'s seats, rejects 429 when its queue is full or a wait times out, and serves other flows meanwhile', async () => {
@@ -112,12 +114,12 @@ describe('API Priority and Fairness limits', () => {
       expect(sample(lines, 'apiserver_flowcontrol_rejected_requests_total{flow_schema="apf-test",priority_level="apf-test",reason="queue-full"}')).toBe(1);
       expect(sample(lines, 'apiserver_flowcontrol_rejected_requests_total{flow_schema="apf-test",priority_level="apf-test",reason="time-out"}')).toBe(1);
       expect(sample(lines, 'apiserver_flowcontrol_current_inqueue_requests{flow_schema="apf-test",priority_level="apf-test"}')).toBe(0);
-      expect(sample(lines, 'apiserver_flowcontrol_request_wait_duration_seconds_count{flow_schema="apf-test",priority_level="apf-test",execute="false"}')).toBe(1);
+      expect(sampleOf(lines, 'apiserver_flowcontrol_request_wait_duration_seconds_count', ['flow_schema="apf-test"', 'priority_level="apf-test"', 'execute="false"'])).toBe(1);
       expect(sample(lines, 'apiserver_flowcontrol_dispatched_requests_total{flow_schema="exempt",priority_level="exempt"}')).toBeGreaterThan(0);
       // Both refusals counted as the APF filter counts them: a termination in self-defense
       // (RecordRequestTermination, the path as subresource) and a 429 request (RecordDroppedRequest).
-      expect(sample(lines, 'apiserver_request_terminations_total{verb="GET",group="",version="",resource="",subresource="/version",scope="",component="apiserver",code="429"}')).toBe(2);
-      expect(sample(lines, 'apiserver_request_total{verb="GET",dry_run="",group="",version="",resource="",subresource="",scope="",component="apiserver",code="429"}')).toBe(2);
+      expect(sampleOf(lines, 'apiserver_request_terminations_total', ['verb="GET"', 'group=""', 'version=""', 'resource=""', 'subresource="/version"', 'scope=""', 'component="apiserver"', 'code="429"'])).toBe(2);
+      expect(sampleOf(lines, 'apiserver_request_total', ['verb="GET"', 'dry_run=""', 'group=""', 'version=""', 'resource=""', 'subresource=""', 'scope=""', 'component="apiserver"', 'code="429"'])).toBe(2);
     } finally {
       for (const h of holders) h.req.destroy();
     }
@@ -131,7 +133,7 @@ describe('API Priority and Fairness limits', () => {
     for (let i = 0; i < 350; i += 50) {
       await Promise.all(Array.from({ length: 50 }, (_, j) => cp.admin.create(ConfigMaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `seat-${i + j}` } })));
     }
-    const bucket = async (le: string) => sample(await metrics(), `apiserver_flowcontrol_work_estimated_seats_bucket{le="${le}",flow_schema="global-default",priority_level="global-default"}`) || 0;
+    const bucket = async (le: string) => sampleOf(await metrics(), 'apiserver_flowcontrol_work_estimated_seats_bucket', [`le="${le}"`, 'flow_schema="global-default"', 'priority_level="global-default"']) || 0;
     const [one, two, four] = [await bucket('1'), await bucket('2'), await bucket('4')];
     const list = await call('/api/v1/namespaces/default/configmaps', 'erin');
     expect(list.headers['x-kubernetes-pf-prioritylevel-uid']).toBeDefined();
