@@ -377,8 +377,10 @@ export class ApiServer {
       kubeletCA: this.kubeletCA(),
       nodeToken: (name: string) => [...this.tokens.values()].find((t) => t.user === `system:node:${name}`)?.token ?? this.reloadedNodeToken(name),
     };
+    // (API Priority and Fairness: one dispatcher, whose seats are the server's, for both frontends)
+    const flowControl = new FlowDispatcher(new FlowClassifier(this.flowcontrolStores()), c.serverConcurrencyLimit ?? SERVER_CONCURRENCY_LIMIT, undefined, (group, resource) => this.objectCount(group, resource));
     this.rest = new RestServer({
-      flowControl: new FlowDispatcher(new FlowClassifier(this.flowcontrolStores()), c.serverConcurrencyLimit ?? SERVER_CONCURRENCY_LIMIT, undefined, (group, resource) => this.objectCount(group, resource)),
+      flowControl,
       unauthenticated: (req, res, path) => (isJoinPath(path) ? handleJoin({ ...joinDeps, server: `https://${joinHostPort(c.advertiseAddress, this.port)}`, grpcServer: this.grpcAddress }, req, res, path) : false),
       stores: this.stores,
       registry: this.registry,
@@ -405,7 +407,7 @@ export class ApiServer {
     });
     this.port = await this.rest.listen({ host: c.bindAddress, port: c.securePort, cert, key, clientCA: pki.caCert });
     if (c.grpcPort >= 0) {
-      this.grpc = new GrpcServer({ stores: this.stores, registry: this.registry, nodeProxy, authenticate: (token) => this.authenticate(token), authorizer: this.authorizer, tokenRequests, requestTimeoutMs: c.requestTimeoutMs });
+      this.grpc = new GrpcServer({ stores: this.stores, registry: this.registry, nodeProxy, authenticate: (token) => this.authenticate(token), authorizer: this.authorizer, tokenRequests, requestTimeoutMs: c.requestTimeoutMs, flowControl });
       this.grpcPort = await this.grpc.listen(c.bindAddress, c.grpcPort, cert, key, pki.caCert);
       this.grpcAddress = joinHostPort(c.advertiseAddress, this.grpcPort);
       writeFileSync(join(c.dataDir, 'grpc-address'), `${this.grpcAddress}\n`);

@@ -9,8 +9,11 @@ import { ApiClient as GeneratedClient, type ListResponse, type ObjectResponse, t
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient, DeleteOpts, ListQuery, ListResult, PatchType, ResourceRef, WatchEvent, WatchHandle, WatchQuery } from './api-client.js';
 import type { ClusterConfig } from './kubeconfig.js';
-import { evictionOf, StatusError } from './rest-client.js';
+import { evictionOf, MAX_RETRIES, StatusError } from './rest-client.js';
 import { GRPC_AS_REST, recordClientRequest } from './client-metrics.js';
+import { logger } from '../util/log.js';
+
+const log = logger('grpc-client');
 
 type Method = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
 
@@ -91,7 +94,25 @@ export class GrpcApiClient implements ApiClient {
     this.client.close();
   }
 
-  private call<Res>(method: Method, req: object): Promise<Res> {
+  /**
+   * A unary call, retried as RestClient retries a request (client-go's withRetry): a refusal
+   * whose Status is 429 or 5xx and that says when to retry (the server's `retry-after`, whole
+   * seconds) is made again after that wait, up to MAX_RETRIES times.
+   */
+  private async call<Res>(method: Method, req: object): Promise<Res> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.callOnce<Res>(method, req);
+      } catch (e) {
+        const wait = attempt <= MAX_RETRIES ? retryAfterOf(e) : undefined;
+        if (wait === undefined) throw e;
+        await new Promise((r) => setTimeout(r, wait * 1000));
+        log.debug(`Got a Retry-After ${wait}s response for attempt ${attempt} to ${this.address} ${method}`, { code: (e as StatusError).code });
+      }
+    }
+  }
+
+  private callOnce<Res>(method: Method, req: object): Promise<Res> {
     const fn = (this.client as unknown as Record<string, (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown>)[method]!;
     const started = performance.now();
     return new Promise((resolve, reject) => {
@@ -175,7 +196,21 @@ export class GrpcApiClient implements ApiClient {
     return JSON.parse(res.objectJson || '{}');
   }
 
-  watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle> {
+  /** A watch, whose refusal is retried as a unary call's. */
+  async watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.watchOnce(ref, namespace, q, onEvent);
+      } catch (e) {
+        const wait = attempt <= MAX_RETRIES ? retryAfterOf(e) : undefined;
+        if (wait === undefined) throw e;
+        await new Promise((r) => setTimeout(r, wait * 1000));
+        log.debug(`Got a Retry-After ${wait}s response for attempt ${attempt} to ${this.address} watch`, { code: (e as StatusError).code });
+      }
+    }
+  }
+
+  private watchOnce<T>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle> {
     const stream = this.client.watch(
       { ...this.target(ref, namespace), resourceVersion: q.resourceVersion ?? '', labelSelector: q.labelSelector ?? '', fieldSelector: q.fieldSelector ?? '', allowWatchBookmarks: !!q.allowWatchBookmarks, sendInitialEvents: false, timeoutSeconds: q.timeoutSeconds ?? 0 },
       this.md,
@@ -209,11 +244,20 @@ export class GrpcApiClient implements ApiClient {
   }
 }
 
+/** The seconds a refused call's server asked to wait before trying again (checkWait: a 429 or 5xx with retry-after). */
+function retryAfterOf(e: unknown): number | undefined {
+  return e instanceof StatusError && (e.code === 429 || e.code >= 500) ? e.retryAfter : undefined;
+}
+
 function toStatusError(e: grpc.ServiceError, method: string): Error {
   const raw = e.metadata?.get('k8s-status')[0];
   if (raw) {
     const status = JSON.parse(String(raw)) as Record<string, unknown>;
-    return new StatusError(Number(status.code), status, String(status.message));
+    const err = new StatusError(Number(status.code), status, String(status.message));
+    // (the server's retry hint, as REST's Retry-After header: whole seconds)
+    const after = String(e.metadata.get('retry-after')[0] ?? '');
+    if (/^\d+$/.test(after)) err.retryAfter = Number(after);
+    return err;
   }
   // No Status: the call never reached the registry (connection refused, deadline): a 503 to retry.
   return new StatusError(503, undefined, `gRPC ${method}: ${e.message}`);

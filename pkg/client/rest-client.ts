@@ -69,6 +69,8 @@ export const RoleBindings = rbac('rolebindings', true);
 export const ClusterRoleBindings = rbac('clusterrolebindings', false);
 
 export class StatusError extends Error {
+  /** The seconds the server asked to wait before trying again (gRPC's `retry-after`), if it did. */
+  retryAfter?: number;
   constructor(readonly code: number, readonly status: Record<string, unknown> | undefined, message: string) {
     super(message);
     this.name = 'StatusError';

@@ -37,6 +37,7 @@ import { writtenJson } from '../raw-object.js';
 import { buildMatcher } from '../rest/selection.js';
 import type { TokenRequests } from '../token-request.js';
 import { joinHostPort } from '../../util/host-port.js';
+import { queueWaitLimitMs, type Admission, type FlowDispatcher } from '../flowcontrol-dispatch.js';
 
 const log = logger('grpc');
 
@@ -55,6 +56,7 @@ const httpToGrpc: Record<number, grpc.status> = {
   409: grpc.status.ABORTED,
   410: grpc.status.OUT_OF_RANGE,
   413: grpc.status.RESOURCE_EXHAUSTED,
+  429: grpc.status.RESOURCE_EXHAUSTED,
   415: grpc.status.INVALID_ARGUMENT,
   422: grpc.status.INVALID_ARGUMENT,
   500: grpc.status.INTERNAL,
@@ -62,11 +64,16 @@ const httpToGrpc: Record<number, grpc.status> = {
   504: grpc.status.DEADLINE_EXCEEDED,
 };
 
-/** A gRPC error whose details carry the Kubernetes Status as JSON in `k8s-status` metadata. */
+/**
+ * A gRPC error whose details carry the Kubernetes Status as JSON in `k8s-status` metadata, and
+ * when to retry, if the Status says so, in `retry-after` (whole seconds, as REST's header).
+ */
 function toServiceError(e: unknown): Partial<grpc.ServiceError> {
   const err = e instanceof ApiError ? e : errors.internal(e instanceof Error ? e.message : String(e), e);
   const md = new grpc.Metadata();
   md.set('k8s-status', JSON.stringify(err.toStatus()));
+  const after = err.details?.retryAfterSeconds;
+  if (after && after > 0) md.set('retry-after', String(after));
   return { code: httpToGrpc[err.code] ?? grpc.status.UNKNOWN, details: err.message, metadata: md };
 }
 
@@ -91,6 +98,19 @@ export interface GrpcDeps {
   tokenRequests?: TokenRequests;
   /** The deadline of a unary call (default 60 s, a REST request's without ?timeout=). */
   requestTimeoutMs?: number;
+  /** API Priority and Fairness, shared with the REST frontend (its seats are the server's). */
+  flowControl?: Pick<FlowDispatcher, 'classify' | 'admit'>;
+}
+
+/** A call's passage through API Priority and Fairness: its admission, once it has one. */
+interface FlowPassage {
+  admission?: Admission;
+  /** The call: cancelled while it waits, it leaves its queue. */
+  readonly call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
+  /** The longest it may wait in its queue. */
+  readonly waitMs: number;
+  /** A list's or watch's query, for its seats. */
+  readonly query?: URLSearchParams;
 }
 
 /** The REST method a unary verb stands for: its timeout Status is that method's. */
@@ -224,8 +244,35 @@ export class GrpcServer {
     );
   }
 
-  /** `deadline`: a unary call's (epoch ms), its etcd calls' too; none for a watch. */
-  private async resolve(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, req: Target, verb: string, deadline?: number): Promise<{ t: Target & { store: Store }; ctx: RequestContext }> {
+  /**
+   * API Priority and Fairness for a call, as the REST frontend's admitFlow: it is classified as
+   * the REST request it stands for (its user, verb and resource: the scheduler, controllers and
+   * node agents meet the bootstrap schemas kube-scheduler, kube-controller-manager, system-nodes
+   * as 1.32's REST clients do), then executes, waits in its level's queue, or is refused with 429
+   * TooManyRequests, 'Too many requests, please try again later.', which goes out as
+   * RESOURCE_EXHAUSTED with the level's Retry-After in `retry-after`.
+   */
+  private async admitFlow(passage: FlowPassage, user: UserInfo, verb: string, req: Target, namespace: string | undefined): Promise<void> {
+    const fc = this.deps.flowControl;
+    if (!fc) return;
+    const r = { user, verb, resource: { group: req.group ?? '', resource: req.resource ?? '', subresource: req.subresource || undefined, namespace } };
+    const flow = fc.classify(r);
+    if (!flow) return;
+    const apf = fc.admit(flow, r, flow.limited ? passage.waitMs : 0, verb === 'watch', passage.query, req.name || undefined);
+    passage.admission = apf;
+    if (apf.executing) return;
+    const abandon = () => apf.abandon();
+    passage.call.once('cancelled', abandon);
+    const admitted = await apf.wait();
+    passage.call.off('cancelled', abandon);
+    if (!admitted) throw errors.tooManyRequests('Too many requests, please try again later.', Number(apf.retryAfter()));
+  }
+
+  /**
+   * `deadline`: a unary call's (epoch ms), its etcd calls' too; none for a watch. `passage`: the
+   * call goes through API Priority and Fairness after authentication, before authorization.
+   */
+  private async resolve(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, req: Target, verb: string, deadline?: number, passage?: FlowPassage): Promise<{ t: Target & { store: Store }; ctx: RequestContext }> {
     const full = await this.user(call);
     const find = this.deps.registry ? this.deps.registry.find.bind(this.deps.registry) : findResource;
     const resource = find(req.group ?? '', req.version || 'v1', req.resource ?? '');
@@ -234,6 +281,7 @@ export class GrpcServer {
     const store = resource && (!resource.view || resource.view.storage === resource) ? this.deps.stores.get(resource) : undefined;
     if (!resource || !store) throw new ApiError(404, 'NotFound', `the server could not find the requested resource ${req.group}/${req.version}/${req.resource}`);
     const namespace = resource.namespaced ? req.namespace || undefined : undefined;
+    if (passage) await this.admitFlow(passage, full, verb, req, namespace);
     const decision = await this.deps.authorizer.authorize(full, { verb, group: req.group ?? '', resource: req.resource ?? '', subresource: req.subresource || undefined, namespace, name: req.name || undefined }, async () => {
       if (!req.name) return undefined;
       return store.get(namespace, req.name).catch(() => undefined);
@@ -270,8 +318,17 @@ export class GrpcServer {
         timer.unref();
       });
       deadline.catch(() => {});
+      // (API Priority and Fairness: a quarter of the deadline in a queue at most; the seat is held
+      // until the work ends, past a deadline that answered first, as 1.32's timeout filter runs
+      // outside the APF filter)
+      const passage: FlowPassage = { call, waitMs: queueWaitLimitMs(ms), query: verb === 'list' ? listQuery(req as ListRequest) : undefined };
+      const work = this.resolve(call, req, v, Date.now() + ms, passage).then(({ t, ctx }) => fn(req, { ...t, namespace: t.namespace || undefined }, ctx));
+      if (this.deps.flowControl) void work.then(finish, finish);
+      function finish() {
+        passage.admission?.finish();
+      }
       // (its etcd calls end there too, none left retrying)
-      Promise.race([this.resolve(call, req, v, Date.now() + ms).then(({ t, ctx }) => fn(req, { ...t, namespace: t.namespace || undefined }, ctx)), deadline])
+      Promise.race([work, deadline])
         .finally(() => clearTimeout(timer))
         .then(
           (res) => {
@@ -298,8 +355,11 @@ export class GrpcServer {
       stop?.();
       call.end();
     };
+    // (API Priority and Fairness: a watch holds its seat while it is set up, and may wait a quarter
+    // of the server's request timeout for it)
+    const passage: FlowPassage = { call, waitMs: queueWaitLimitMs(this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), query: req.sendInitialEvents ? new URLSearchParams({ sendInitialEvents: 'true' }) : undefined };
     try {
-      const { t } = await this.resolve(call, req, 'watch');
+      const { t } = await this.resolve(call, req, 'watch', undefined, passage);
       const q = new URLSearchParams({ labelSelector: req.labelSelector ?? '', fieldSelector: req.fieldSelector ?? '' });
       stop = t.store.watch(t.namespace || undefined, req.resourceVersion || undefined, { matches: buildMatcher(t.store.resource, q) }, {
         send: (type, obj) => {
@@ -313,6 +373,7 @@ export class GrpcServer {
       // Headers now tell the client the watch has started. (A resourceVersion that is too old
       // has started it too, as over REST: its 410 Status came as an ERROR event, and the stream ended.)
       if (!closed) call.sendMetadata(new grpc.Metadata());
+      passage.admission?.finish();
       call.on('cancelled', end);
       call.on('close', end);
       if ((req.timeoutSeconds ?? 0) > 0) setTimeout(end, (req.timeoutSeconds ?? 0) * 1000).unref();
@@ -329,6 +390,7 @@ export class GrpcServer {
       }
       grpcRequests.inc({ method: 'watch', resource: req.resource ?? '', code: 'OK' });
     } catch (e) {
+      passage.admission?.finish();
       const se = toServiceError(e);
       grpcRequests.inc({ method: 'watch', resource: req.resource ?? '', code: String(se.code) });
       // (emit, not destroy: a destroyed stream never sends its status)
@@ -346,6 +408,17 @@ function parseObject(text: string): KubeObject {
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw errors.badRequest('objectJson must be a JSON object');
   return v as KubeObject;
+}
+
+/** A list call's query as REST would carry it: what its seats are estimated from. */
+function listQuery(req: ListRequest): URLSearchParams {
+  const q = new URLSearchParams();
+  if (req.labelSelector) q.set('labelSelector', req.labelSelector);
+  if (req.fieldSelector) q.set('fieldSelector', req.fieldSelector);
+  if (req.resourceVersion) q.set('resourceVersion', req.resourceVersion);
+  if (req.limit) q.set('limit', String(req.limit));
+  if (req.continue) q.set('continue', req.continue);
+  return q;
 }
 
 /** The scale subresource (autoscaling/v1 Scale) of a resource that has one. */
