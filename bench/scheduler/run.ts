@@ -13,6 +13,7 @@ import { Events, Nodes, Pods, RestClient } from '../../pkg/client/rest-client.js
 import { parseFlags } from '../../pkg/util/flags.js';
 import { nodeFlagsFor, serverEnv } from '../../pkg/tsctl/cluster.js';
 import { freePort } from '../../test/helpers/ports.js';
+import { scrape } from '../../test/helpers/scrape.js';
 import { childrenOf, cpuSeconds, histogramMeans, rssMb, runMain, writeResult, ensureDefaultServiceAccount } from '../common.js';
 
 const { flags } = parseFlags(
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
     );
     console.error(`created ${flags.nodes} nodes`);
     // The scheduler's default transport (REST); BENCH_TRANSPORT=grpc measures the gRPC frontend.
-    sched = start('dist/cmd/scheduler/main.js', ['--kubeconfig', join(dataDir, 'scheduler.kubeconfig'), '--leader-elect=false', '--metrics-port', String(metricsPort), '--api-transport', process.env.BENCH_TRANSPORT ?? 'rest']);
+    sched = start('dist/cmd/scheduler/main.js', ['--kubeconfig', join(dataDir, 'scheduler.kubeconfig'), '--leader-elect=false', '--secure-port', String(metricsPort), '--bind-address', '127.0.0.1', '--authentication-kubeconfig', join(dataDir, 'scheduler.kubeconfig'), '--authorization-kubeconfig', join(dataDir, 'scheduler.kubeconfig'), '--api-transport', process.env.BENCH_TRANSPORT ?? 'rest']);
     await new Promise((r) => setTimeout(r, 1500));
 
     // Count binds from a watch; sample every second.
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
     const means = (metric: string, label: string) => histogramMeans(metricsText, metric, label);
     result.apiserverRequestMeanMs = means('apiserver_request_duration_seconds', 'verb');
     // Scheduled events are best effort (one writer, a queue of 1000, as client-go's broadcaster): how many were kept.
-    const schedMetrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text()).catch(() => '');
+    const schedMetrics = await scrape(`https://127.0.0.1:${metricsPort}/metrics`, kc.token).then((r) => r.body).catch(() => '');
     const dropped = Number(/^scheduler_events_dropped_total (\d+)/m.exec(schedMetrics)?.[1] ?? NaN);
     result.scheduledEvents = { dropped, recorded: (await client.list(Events, 'default', { fieldSelector: 'reason=Scheduled' })).items.length };
     console.error(`Scheduled events: ${JSON.stringify(result.scheduledEvents)}`);

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
+import { secureServingFlags, startDelegatedServing } from '../../pkg/client/delegated-serving.js';
 import { controllerManagerUserAgent } from '../../pkg/client/user-agent.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
 import { ControllerManager, defaultControllerConfig } from '../../pkg/controllers/manager.js';
@@ -10,7 +11,6 @@ import { defaultHorizontalConfig as h } from '../../pkg/controllers/horizontal.j
 import { parseDuration } from '../../pkg/util/duration.js';
 import { parseFlags, usage } from '../../pkg/util/flags.js';
 import { onStopSignal, runMain } from '../../pkg/util/main.js';
-import { startMetricsServer } from '../../pkg/util/metrics-server.js';
 
 const d = defaultControllerConfig;
 const spec = {
@@ -22,8 +22,7 @@ const spec = {
   'node-monitor-grace-period': { type: 'number', default: d.nodeMonitorGracePeriodMs / 1000, help: 'seconds without a lease renewal before a node is Unknown' },
   'node-monitor-period': { type: 'number', default: d.nodeMonitorPeriodMs / 1000, help: 'seconds between node health checks' },
   'node-startup-grace-period': { type: 'number', default: 60, help: 'seconds a registered node may go without posting its Ready condition before it is Unknown' },
-  'bind-address': { type: 'string', default: '127.0.0.1', help: 'address for /metrics and /healthz' },
-  'metrics-port': { type: 'number', default: 10257, help: 'port for /metrics and /healthz (0 picks one, -1 disables)' },
+  ...secureServingFlags(10257),
   'leader-elect': { type: 'boolean', default: true, help: 'run only while holding the kube-system/kube-controller-manager lease' },
   'root-ca-file': { type: 'string', default: '', help: 'the cluster CA bundle (PEM) published in every namespace as kube-root-ca.crt and put in token secrets (default: the kubeconfig\'s CA)' },
   'cluster-signing-cert-file': { type: 'string', default: '', help: 'the CA certificate (PEM; the apiserver\'s DATA_DIR/pki/ca.crt) the CSR signer issues kubernetes.io/kube-apiserver-client certificates from' },
@@ -71,13 +70,15 @@ async function main(): Promise<void> {
       initialReadinessDelayMs: parseDuration(flags['horizontal-pod-autoscaler-initial-readiness-delay']),
     },
   });
+  let serving: Awaited<ReturnType<typeof startDelegatedServing>>;
   const stop = async () => {
     await cm.stop();
+    serving?.close();
     client.close();
     process.exit(0);
   };
   onStopSignal(stop);
-  if (flags['metrics-port'] >= 0) await startMetricsServer({ host: flags['bind-address'], port: flags['metrics-port'] });
+  serving = await startDelegatedServing(flags, { pairName: 'kube-controller-manager', userAgent: controllerManagerUserAgent() });
   await cm.start();
 }
 

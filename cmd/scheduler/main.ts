@@ -2,11 +2,11 @@
 // tskube scheduler: binds pending pods to nodes.
 import { findKubeconfig, loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { connect, parseTransport } from '../../pkg/client/connect.js';
+import { secureServingFlags, startDelegatedServing } from '../../pkg/client/delegated-serving.js';
 import { schedulerUserAgent } from '../../pkg/client/user-agent.js';
 import { Scheduler, defaultSchedulerConfig } from '../../pkg/scheduler/scheduler.js';
 import { parseFlags, usage } from '../../pkg/util/flags.js';
 import { onStopSignal, runMain } from '../../pkg/util/main.js';
-import { startMetricsServer } from '../../pkg/util/metrics-server.js';
 
 const d = defaultSchedulerConfig;
 const spec = {
@@ -21,8 +21,7 @@ const spec = {
   'leader-elect-retry-period': { type: 'number', default: d.retryPeriodSec, help: 'retry period, seconds' },
   'percentage-of-nodes-to-score': { type: 'number', default: 0, help: 'stop searching after this share of feasible nodes (0: adaptive)' },
   'parallel-binds': { type: 'number', default: d.parallelBinds, help: 'binds in flight' },
-  'bind-address': { type: 'string', default: '127.0.0.1', help: 'address for /metrics and /healthz' },
-  'metrics-port': { type: 'number', default: 10259, help: 'port for /metrics (0 picks one, -1 disables)' },
+  ...secureServingFlags(10259),
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
 
@@ -33,7 +32,7 @@ async function main(): Promise<void> {
     return;
   }
   const client = connect(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)), parseTransport(flags['api-transport']), schedulerUserAgent());
-  if (flags['metrics-port'] >= 0) await startMetricsServer({ host: flags['bind-address'], port: flags['metrics-port'] });
+  const serving = await startDelegatedServing(flags, { pairName: 'kube-scheduler', userAgent: schedulerUserAgent() });
   const s = new Scheduler(client, {
     schedulerName: flags['scheduler-name'],
     leaderElect: flags['leader-elect'],
@@ -45,6 +44,7 @@ async function main(): Promise<void> {
   });
   const stop = async () => {
     await s.stop();
+    serving?.close();
     client.close();
     process.exit(0);
   };

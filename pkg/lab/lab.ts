@@ -78,6 +78,12 @@ function spawnDetached(o: LabOptions, name: string, argv: string[], env: Record<
   return child.pid!;
 }
 
+/** The secure port of the scheduler or the controller manager, reviewing tokens and access with its own kubeconfig (as kubeadm's static pods). */
+const securePort = (dataDir: string, component: string, hostIP: string, port: number) => {
+  const kubeconfig = join(dataDir, `${component}.kubeconfig`);
+  return ['--bind-address', hostIP, '--secure-port', String(port), '--authentication-kubeconfig', kubeconfig, '--authorization-kubeconfig', kubeconfig];
+};
+
 const node = (file: string) => [process.execPath, ...nodeFlagsFor(file.split('/')[1]!), join(distRoot, file)];
 
 async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
@@ -155,8 +161,8 @@ export async function labUp(o: LabOptions): Promise<LabState> {
   await ensureUploadConfig(admin, { dataDir: o.dataDir, podSubnet: o.clusterCIDR });
   // (and, as its CoreDNS addon, kube-system/kube-dns: each node's agent is the cluster DNS behind it)
   await ensureKubeDnsService(admin, DEFAULT_SERVICE_CIDR);
-  spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--controllers', '*,bootstrapsigner,tokencleaner', '--bind-address', hostIP, '--metrics-port', '10257', '--cluster-cidr', o.clusterCIDR, ...o.controllerArgs]);
-  if (existsSync(join(distRoot, 'cmd/scheduler/main.js'))) spawnDetached(o, 'scheduler', [...node('cmd/scheduler/main.js'), '--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), '--bind-address', hostIP, '--metrics-port', '10259', '--leader-elect-retry-period', '1', ...(o.schedulerArgs ?? [])]);
+  spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--controllers', '*,bootstrapsigner,tokencleaner', ...securePort(o.dataDir, 'controller-manager', hostIP, 10257), '--cluster-cidr', o.clusterCIDR, ...o.controllerArgs]);
+  if (existsSync(join(distRoot, 'cmd/scheduler/main.js'))) spawnDetached(o, 'scheduler', [...node('cmd/scheduler/main.js'), '--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), ...securePort(o.dataDir, 'scheduler', hostIP, 10259), '--leader-elect-retry-period', '1', ...(o.schedulerArgs ?? [])]);
   // 4. Nodes: join with the token, then run an agent inside each node's namespace.
   const token = readFileSync(join(o.dataDir, 'join-token'), 'utf8').trim();
   const built = new ImageManager(join(o.dataDir, 'images'));
@@ -199,7 +205,8 @@ export async function labUp(o: LabOptions): Promise<LabState> {
  * labels them so that kubernetes-mixin's selectors match (as manifests/prometheus.yml):
  * job="apiserver", job="kube-controller-manager", job="kube-scheduler", and each agent as
  * job="kubelet" once per path (/metrics, /metrics/cadvisor, /metrics/probes, /metrics/resource)
- * with its metrics_path and node labels. The apiserver wants the admin token and the cluster CA;
+ * with its metrics_path and node labels. The apiserver wants the admin token and the cluster CA, the
+ * controller manager and the scheduler the admin token over HTTPS they serve self-signed;
  * each agent wants its own node's token (agents serve a self-signed certificate, as kubelets do),
  * so each has scrape jobs of its own, relabelled to job="kubelet".
  */
@@ -208,8 +215,9 @@ export function writePrometheusConfig(o: Pick<LabOptions, 'dataDir' | 'apiserver
   writeFileSync(join(o.dataDir, 'prometheus.token'), admin.token ?? '', { mode: 0o600 });
   const jobs = [
     `  - job_name: apiserver\n    scheme: https\n    tls_config: {ca_file: ${join(o.dataDir, 'pki', 'ca.crt')}}\n    authorization: {credentials_file: ${join(o.dataDir, 'prometheus.token')}}\n    static_configs: [{targets: ['${state.hostIP}:${o.apiserverPort}']}]`,
-    `  - job_name: kube-controller-manager\n    static_configs: [{targets: ['${state.hostIP}:10257']}]`,
-    `  - job_name: kube-scheduler\n    static_configs: [{targets: ['${state.hostIP}:10259']}]`,
+    // (HTTPS with a self-signed certificate, as kube-prometheus scrapes them: insecureSkipVerify and a bearer token)
+    `  - job_name: kube-controller-manager\n    scheme: https\n    tls_config: {insecure_skip_verify: true}\n    authorization: {credentials_file: ${join(o.dataDir, 'prometheus.token')}}\n    static_configs: [{targets: ['${state.hostIP}:10257']}]`,
+    `  - job_name: kube-scheduler\n    scheme: https\n    tls_config: {insecure_skip_verify: true}\n    authorization: {credentials_file: ${join(o.dataDir, 'prometheus.token')}}\n    static_configs: [{targets: ['${state.hostIP}:10259']}]`,
   ];
   for (const n of state.nodes) {
     const token = join(n.dataDir, 'prometheus.token');

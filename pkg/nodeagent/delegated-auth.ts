@@ -7,27 +7,17 @@
 // /stats/..., nodes/log for /logs/..., nodes/proxy for the rest, with the HTTP method's verb.
 // Answers are cached as the kubelet caches them (authenticated 2 min, authorized 5 min, denied 30 s).
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearerToken, Coalescer, TtlCache, type ReviewPoster, type UserInfo } from '../util/review-cache.js';
 import { DynamicClientCA } from './client-ca.js';
-import type { TLSSocket } from 'node:tls';
 
-/** POSTs a review object to the apiserver and returns the answer. */
-export type ReviewPoster = (path: string, body: unknown) => Promise<unknown>;
+export { bearerToken, x509User, type ReviewPoster, type UserInfo } from '../util/review-cache.js';
 
 export type AuthResult = { ok: true; user?: string } | { ok: false; code: 401 | 403; message: string };
-
-export interface UserInfo {
-  username: string;
-  uid?: string;
-  groups?: string[];
-  extra?: Record<string, string[]>;
-}
 
 const AUTHN_TTL_MS = 2 * 60_000;
 const UNAUTHENTICATED_TTL_MS = 10_000;
 const AUTHORIZED_TTL_MS = 5 * 60_000;
 const UNAUTHORIZED_TTL_MS = 30_000;
-/** Past this many entries a cache is emptied (tokens are the client's to invent). */
-const MAX_ENTRIES = 1000;
 
 const VERBS: Record<string, string> = { GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
@@ -42,13 +32,6 @@ export function sameToken(presented: string, expected: string): boolean {
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
-/** The token of an `Authorization: Bearer` header, or '' without one. */
-export function bearerToken(authorization: string | undefined): string {
-  return /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? '';
-}
-
-const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
-
 /**
  * The CA whose client certificates the agent believes: --client-ca-file's (or the config file's
  * authentication.x509.clientCAFile), loaded and then kept up to date as the kubelet's BuildAuthn
@@ -60,25 +43,6 @@ export function clientCAFor(file: string, kubeconfigCA: string | undefined): Dyn
   return file ? new DynamicClientCA(file) : kubeconfigCA;
 }
 
-/**
- * The user of a verified client certificate, as apiserver's x509 authenticator makes it
- * (CommonNameUserConversion: the subject's CN the name, its O entries the groups, a certificate
- * without ExtKeyUsageClientAuth refused), with system:authenticated as the kubelet's
- * AuthenticatedGroupAdder adds it; undefined without one the server's CA verified.
- */
-export function x509User(socket: Pick<TLSSocket, 'authorized' | 'getPeerCertificate'>): UserInfo | undefined {
-  if (!socket.authorized) return undefined;
-  const cert = socket.getPeerCertificate();
-  if (!cert || !cert.subject) return undefined;
-  const usages = (cert as { ext_key_usage?: string[] }).ext_key_usage;
-  if (usages && !usages.includes(CLIENT_AUTH)) return undefined;
-  const all = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-  const username = all(cert.subject.CN)[0];
-  if (!username) return undefined;
-  const groups = all(cert.subject.O);
-  return { username, groups: groups.includes('system:authenticated') ? groups : [...groups, 'system:authenticated'] };
-}
-
 /** The kubelet's subresource for a path: metrics, stats, log, spec, or proxy. */
 export function subresourceOf(path: string): string {
   const under = (p: string) => path === p || path.startsWith(`${p}/`);
@@ -87,39 +51,6 @@ export function subresourceOf(path: string): string {
   if (under('/logs')) return 'log';
   if (under('/spec')) return 'spec';
   return 'proxy';
-}
-
-class TtlCache<T> {
-  private readonly m = new Map<string, { value: T; until: number }>();
-
-  get(k: string): T | undefined {
-    const e = this.m.get(k);
-    if (!e) return undefined;
-    if (e.until > Date.now()) return e.value;
-    this.m.delete(k);
-    return undefined;
-  }
-
-  set(k: string, value: T, ttlMs: number): void {
-    // (the oldest entry goes: a flood of invented tokens cannot flush what is cached for real callers at once)
-    this.m.delete(k);
-    if (this.m.size >= MAX_ENTRIES) this.m.delete(this.m.keys().next().value!);
-    this.m.set(k, { value, until: Date.now() + ttlMs });
-  }
-}
-
-/** Concurrent asks for the same key share one review. */
-class Coalescer<T> {
-  private readonly inFlight = new Map<string, Promise<T>>();
-
-  run(k: string, fn: () => Promise<T>): Promise<T> {
-    let p = this.inFlight.get(k);
-    if (!p) {
-      p = fn().finally(() => this.inFlight.delete(k));
-      this.inFlight.set(k, p);
-    }
-    return p;
-  }
 }
 
 export class DelegatedAuth {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { controllerEnabled } from '../controllers/manager.js';
+import { secureServingFlags } from '../client/delegated-serving.js';
 import { parseFlags } from '../util/flags.js';
 import { components, demoImage, ensureDemoImage, resolveAdvertiseAddress, type UpOptions } from './cluster.js';
 
@@ -20,8 +21,18 @@ describe('tsctl up components', () => {
   it('the controller manager signs with the cluster CA and runs bootstrapsigner and tokencleaner besides the default ones', () => {
     const args = argsOf('controller-manager');
     expect(args).toEqual(expect.arrayContaining(['--cluster-signing-cert-file', '/var/lib/tskube/pki/ca.crt', '--cluster-signing-key-file', '/var/lib/tskube/pki/ca.key']));
-    const { flags } = parseFlags({ controllers: { type: 'list', default: ['*'], help: '' }, kubeconfig: { type: 'string', default: '', help: '' }, 'service-account-private-key-file': { type: 'string', default: '', help: '' }, 'cluster-signing-cert-file': { type: 'string', default: '', help: '' }, 'cluster-signing-key-file': { type: 'string', default: '', help: '' }, 'metrics-port': { type: 'number', default: 0, help: '' } } as const, args);
+    const { flags } = parseFlags({ controllers: { type: 'list', default: ['*'], help: '' }, kubeconfig: { type: 'string', default: '', help: '' }, 'service-account-private-key-file': { type: 'string', default: '', help: '' }, 'cluster-signing-cert-file': { type: 'string', default: '', help: '' }, 'cluster-signing-key-file': { type: 'string', default: '', help: '' }, ...secureServingFlags(10257) } as const, args);
     for (const c of ['bootstrapsigner', 'tokencleaner', 'csrapproving', 'csrcleaner']) expect(controllerEnabled(c, flags.controllers)).toBe(true);
+  });
+
+  it("the scheduler and the controller manager serve HTTPS on loopback, reviewing tokens and access with their own kubeconfig, as kubeadm's static pods", () => {
+    for (const [name, port] of [['scheduler', 10259], ['controller-manager', 10257]] as const) {
+      const args = argsOf(name);
+      const kubeconfig = `/var/lib/tskube/${name}.kubeconfig`;
+      const value = (flag: string) => args[args.indexOf(flag) + 1];
+      const flags = Object.fromEntries(['kubeconfig', 'secure-port', 'bind-address', 'authentication-kubeconfig', 'authorization-kubeconfig'].map((f) => [f, value(`--${f}`)]));
+      expect(flags).toEqual({ kubeconfig, 'secure-port': String(port), 'bind-address': '127.0.0.1', 'authentication-kubeconfig': kubeconfig, 'authorization-kubeconfig': kubeconfig });
+    }
   });
 });
 

@@ -81,6 +81,14 @@ export function resolveAdvertiseAddress(dataDir: string, requested?: string): st
 
 const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.');
 
+/**
+ * The secure port of the scheduler and the controller manager as kubeadm's static pods have it:
+ * on loopback, tokens and access reviewed with the component's own kubeconfig
+ * (--authentication-kubeconfig and --authorization-kubeconfig = scheduler.conf,
+ * controller-manager.conf).
+ */
+const delegatedServing = (kubeconfig: string, port: number) => ['--bind-address', LOOPBACK, '--secure-port', String(port), '--authentication-kubeconfig', kubeconfig, '--authorization-kubeconfig', kubeconfig];
+
 export const components: Component[] = [
   {
     name: 'apiserver',
@@ -91,8 +99,8 @@ export const components: Component[] = [
     args: (o) => ['--data-dir', o.dataDir, '--bind-address', o.advertiseAddress ?? LOOPBACK, '--advertise-address', o.advertiseAddress ?? LOOPBACK, '--secure-port', String(o.apiserverPort), '--etcd-client-port', String(o.etcdClientPort), '--etcd-peer-port', String(o.etcdPeerPort), '--grpc-port', String(o.apiserverPort + 1), '--enable-bootstrap-token-auth'],
   },
   // (kubeadm's kube-controller-manager: signing with the cluster CA, and the bootstrap token controllers on)
-  { name: 'controller-manager', entry: 'cmd/controller-manager/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--controllers', '*,bootstrapsigner,tokencleaner', '--metrics-port', String(o.apiserverPort === 6443 ? 10257 : o.apiserverPort + 2)] },
-  { name: 'scheduler', entry: 'cmd/scheduler/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), '--metrics-port', String(o.apiserverPort === 6443 ? 10259 : o.apiserverPort + 3)] },
+  { name: 'controller-manager', entry: 'cmd/controller-manager/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), ...delegatedServing(join(o.dataDir, 'controller-manager.kubeconfig'), o.apiserverPort === 6443 ? 10257 : o.apiserverPort + 2), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--controllers', '*,bootstrapsigner,tokencleaner'] },
+  { name: 'scheduler', entry: 'cmd/scheduler/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), ...delegatedServing(join(o.dataDir, 'scheduler.kubeconfig'), o.apiserverPort === 6443 ? 10259 : o.apiserverPort + 3)] },
   {
     name: 'nodeagent',
     entry: 'cmd/nodeagent/main.js',

@@ -398,7 +398,7 @@ describe('node loss in the lab', () => {
 describe('scheduler failover', () => {
   it('kill -9 of the leading scheduler: the standby binds once the lease has expired (8 s here), within 13 s', async () => {
     const { pid: leaderPid, argv } = commandOf(join(dataDir, 'run', 'scheduler.pid'));
-    const i = argv.indexOf('--metrics-port');
+    const i = argv.indexOf('--secure-port');
     if (i >= 0) argv[i + 1] = String(await freePort());
     respawn(argv, 'scheduler-standby');
     await new Promise((r) => setTimeout(r, 3000));

@@ -1,0 +1,105 @@
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import type { Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DelegatingAuth } from './delegating-auth.js';
+import { startSecureServing } from './secure-serving.js';
+import { servingCert } from './serving-cert.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tsk-secure-serving-'));
+let server: Server;
+let port: number;
+
+/** GET over HTTPS without verifying the server, as Prometheus with insecure_skip_verify. */
+function get(path: string, token?: string): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, rejectUnauthorized: false, agent: false, headers: token ? { Authorization: `Bearer ${token}` } : {} }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']), body }));
+    });
+    req.on('error', reject).end();
+  });
+}
+
+function peerChain(): Promise<X509Certificate[]> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      const out: X509Certificate[] = [];
+      let c = s.getPeerCertificate(true);
+      while (c && c.raw) {
+        out.push(new X509Certificate(c.raw));
+        if (c.issuerCertificate === c) break;
+        c = c.issuerCertificate;
+      }
+      s.end();
+      resolve(out);
+    });
+    s.on('error', reject);
+  });
+}
+
+beforeAll(async () => {
+  const users: Record<string, { username: string; groups: string[] }> = { prom: { username: 'system:serviceaccount:monitoring:prometheus-k8s', groups: ['system:serviceaccounts'] }, nobody: { username: 'nobody', groups: [] } };
+  const auth = new DelegatingAuth({
+    tokenReviews: async (_p, body) => {
+      const user = users[(body as { spec: { token: string } }).spec.token];
+      return { status: user ? { authenticated: true, user } : { authenticated: false } };
+    },
+    accessReviews: async (_p, body) => ({ status: { allowed: (body as { spec: { user: string } }).spec.user === 'system:serviceaccount:monitoring:prometheus-k8s' } }),
+  });
+  const certKey = await servingCert({ pairName: 'kube-scheduler', bindAddress: '0.0.0.0' });
+  ({ server, port } = await startSecureServing({ host: '127.0.0.1', port: 0, certKey, auth }));
+}, 30_000);
+afterAll(() => {
+  server?.close();
+  server?.closeAllConnections();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the secure port of the scheduler and the controller manager', () => {
+  it('serves a self-signed certificate made in memory as 1.32 makes it: localhost@UNIX signed by localhost-ca@UNIX, for localhost and 127.0.0.1', async () => {
+    const [leaf, ca] = await peerChain();
+    expect(leaf!.subject).toMatch(/^CN=localhost@\d{10}$/);
+    expect(leaf!.issuer).toMatch(/^CN=localhost-ca@\d{10}$/);
+    expect(leaf!.subjectAltName).toBe('DNS:localhost, IP Address:127.0.0.1');
+    expect(leaf!.checkIssued(ca!)).toBe(true);
+    expect(leaf!.keyUsage).toContain('1.3.6.1.5.5.7.3.1');
+    expect(ca!.ca).toBe(true);
+  });
+
+  it('anonymous: /healthz, /livez and /readyz answer ok; /metrics is Forbidden; a bad token is Unauthorized', async () => {
+    for (const p of ['/healthz', '/livez', '/readyz']) expect(await get(p)).toMatchObject({ status: 200, body: 'ok' });
+    const m = await get('/metrics');
+    expect(m.status).toBe(403);
+    expect(m.type).toBe('application/json');
+    expect(JSON.parse(m.body)).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'forbidden: User "system:anonymous" cannot get path "/metrics"', reason: 'Forbidden', details: {}, code: 403 });
+    expect(await get('/metrics', 'wrong')).toMatchObject({ status: 401 });
+  });
+
+  it("a token allowed /metrics reads the exposition; another is refused; an unknown path allowed is Go's 404", async () => {
+    const m = await get('/metrics', 'prom');
+    expect(m.status).toBe(200);
+    expect(m.body).toMatch(/^process_cpu_seconds_total /m);
+    expect(JSON.parse((await get('/metrics', 'nobody')).body).message).toBe('forbidden: User "nobody" cannot get path "/metrics"');
+    expect(await get('/nothing', 'prom')).toMatchObject({ status: 404, body: '404 page not found\n' });
+  });
+});
+
+describe('the serving pair', () => {
+  it('--cert-dir keeps the pair made there (PAIRNAME.crt/.key) and serves it again; --tls-cert-file and --tls-private-key-file are taken as they are, only together', async () => {
+    const made = await servingCert({ certDir: join(dir, 'certs'), pairName: 'kube-controller-manager', bindAddress: '192.0.2.7' });
+    expect(readFileSync(join(dir, 'certs', 'kube-controller-manager.crt'), 'utf8')).toBe(made.cert);
+    expect(statSync(join(dir, 'certs', 'kube-controller-manager.key')).mode & 0o777).toBe(0o600);
+    expect(new X509Certificate(made.cert).subjectAltName).toBe('DNS:localhost, IP Address:127.0.0.1, IP Address:192.0.2.7');
+    expect(await servingCert({ certDir: join(dir, 'certs'), pairName: 'kube-controller-manager', bindAddress: '0.0.0.0' })).toEqual(made);
+    writeFileSync(join(dir, 'tls.crt'), 'CERT');
+    writeFileSync(join(dir, 'tls.key'), 'KEY');
+    expect(await servingCert({ certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key'), certDir: join(dir, 'certs'), pairName: 'x', bindAddress: '0.0.0.0' })).toEqual({ cert: 'CERT', key: 'KEY' });
+    await expect(servingCert({ certFile: join(dir, 'tls.crt'), pairName: 'x', bindAddress: '0.0.0.0' })).rejects.toThrow('--tls-cert-file and --tls-private-key-file must be given together');
+  }, 30_000);
+});

@@ -1,0 +1,75 @@
+// kube-scheduler's (10259) and kube-controller-manager's (10257) secure port as 1.32 serves it:
+// HTTPS with the serving pair of serving-cert.ts, every request authenticated and authorized
+// (delegating-auth.ts) before its route, then /metrics (prom-client's default registry, process
+// metrics collected once per process), /healthz, /livez and /readyz ('ok'), and /configz when the
+// component gives one; any other path is Go's '404 page not found'.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { collectDefaultMetrics, register } from 'prom-client';
+import './build-info-metric.js';
+import type { DelegatingAuth } from './delegating-auth.js';
+import { metricsText } from './prom-text.js';
+import { logger } from './log.js';
+import { x509User } from './review-cache.js';
+import type { CertKey } from './serving-cert.js';
+
+const log = logger('secure-serving');
+let defaultsCollected = false;
+
+export interface SecureServingOptions {
+  host: string;
+  port: number;
+  certKey: CertKey;
+  auth: DelegatingAuth;
+  /** The CA whose client certificates name their users (--client-ca-file, or the extension-apiserver-authentication ConfigMap's client-ca-file). */
+  clientCA?: string;
+  /** /configz's document ({"componentconfig": ...}), read at each request. */
+  configz?: () => unknown;
+}
+
+const text = (res: ServerResponse, code: number, body: string, contentType = 'text/plain; charset=utf-8') => {
+  res.writeHead(code, { 'Content-Type': contentType, 'X-Content-Type-Options': 'nosniff' }).end(body);
+};
+
+export function startSecureServing(o: SecureServingOptions): Promise<{ server: Server; port: number }> {
+  if (!defaultsCollected) {
+    collectDefaultMetrics();
+    defaultsCollected = true;
+  }
+  const clientAuth = o.clientCA ? { requestCert: true, rejectUnauthorized: false, ca: o.clientCA } : {};
+  const route = (path: string, res: ServerResponse) => {
+    if (path === '/metrics') {
+      metricsText(register).then(
+        (t) => text(res, 200, t, register.contentType),
+        (e: Error) => text(res, 500, e.message),
+      );
+      return;
+    }
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') return text(res, 200, 'ok');
+    if (path === '/configz' && o.configz) return text(res, 200, JSON.stringify(o.configz()), 'application/json');
+    text(res, 404, '404 page not found\n');
+  };
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const socket = req.socket as TLSSocket;
+    // (a certificate the client CA did not sign fails x509 authentication: 401, as the union's error)
+    if (o.clientCA && !socket.authorized && socket.getPeerCertificate?.()?.raw) return text(res, 401, `${JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 })}\n`, 'application/json');
+    const d = await o.auth.check(req.headers.authorization, req.method ?? 'GET', path, o.clientCA ? x509User(socket) : undefined);
+    if (!d.ok) return text(res, d.code, d.body, d.contentType);
+    route(path, res);
+  };
+  const server = createServer({ cert: o.certKey.cert, key: o.certKey.key, ...clientAuth }, (req, res) => {
+    serve(req, res).catch((e: Error) => {
+      log.warn('request failed', { err: e.message });
+      if (!res.headersSent) text(res, 500, 'Internal Server Error\n');
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      resolve({ server, port: (server.address() as { port: number }).port });
+    });
+  });
+}
