@@ -107,6 +107,16 @@ describe('eviction manager', () => {
     expect((await t.m.synchronize())?.metadata?.name).toBe('a');
   });
 
+  it('disk: after the node-level reclaim every threshold must be clear, a soft one within its grace period included', async () => {
+    // (1.32's reclaimNodeLevelResources evaluates m.config.Thresholds, grace periods ignored)
+    const t = setup({ hard: ['nodefs.available<10%'], soft: ['nodefs.available<20%'], grace: ['nodefs.available=1m'] }, [pod('a')]);
+    t.state.avail.set('nodefs.available', 50);
+    t.state.freedByReclaim = 100;
+    // 150 of 1000 left: the hard threshold is clear, the soft one (its grace period not yet run) is not.
+    expect((await t.m.synchronize())?.metadata?.name).toBe('a');
+    expect(t.log).toEqual(['EvictionThresholdMet: Attempting to reclaim ephemeral-storage', 'reclaim nodefs.available', 'Evicted a']);
+  });
+
   it('a met threshold stays met until the minimum reclaim is also freed', async () => {
     const t = setup({ hard: ['memory.available<100Mi'], reclaim: ['memory.available=50Mi'] }, [], { pressureTransitionPeriodMs: 0 });
     t.state.avail.set('memory.available', 90 * Mi);

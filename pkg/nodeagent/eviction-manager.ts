@@ -140,16 +140,20 @@ export class EvictionManager {
     due.sort((a, b) => SIGNAL_ORDER.indexOf(a.signal) - SIGNAL_ORDER.indexOf(b.signal) || a.gracePeriodMs - b.gracePeriodMs);
     const t = due[0]!;
     const resource = resourceOf(t.signal);
+    log.info('Eviction manager: attempting to reclaim', { resourceName: resource });
     this.d.nodeEvent('Warning', 'EvictionThresholdMet', `Attempting to reclaim ${resource}`);
     if (t.signal !== 'memory.available' && t.signal !== 'pid.available') {
-      await this.d.reclaimNodeLevel(t.signal).catch((e: Error) => log.warn('node-level reclaim failed', { signal: t.signal, err: e.message }));
+      await this.d.reclaimNodeLevel(t.signal).catch((e: Error) => log.info('Eviction manager: unexpected error when attempting to reduce resource pressure', { resourceName: resource, err: e.message }));
       obs = await this.d.observe();
       this.lastObservations = obs;
-      if (!met([t], obs, true).length) {
-        log.info('node-level reclaim freed enough; no pod evicted', { signal: t.signal });
+      // (reclaimNodeLevelResources: every configured threshold, its grace period ignored and its
+      // minimum reclaim counted, must be clear with the new observations, not only the one reclaimed)
+      if (!met(this.cfg.thresholds, obs, true).length) {
+        log.info('Eviction manager: able to reduce resource pressure without evicting pods.', { resourceName: resource });
         return undefined;
       }
     }
+    log.info('Eviction manager: must evict pod(s) to reclaim', { resourceName: resource });
     const o = obs.get(t.signal)!;
     const usage = await this.d.podUsage();
     const ranked = rankForEviction(this.d.activePods(), usage, t.signal);

@@ -95,10 +95,13 @@ export class NodePressure {
         // The kubelet's order: dead containers (their writable layers and logs), then the images
         // no container uses any more.
         reclaimNodeLevel: async () => {
-          // (a failure here must not keep the images from going)
+          // (a failure here must not keep the images from going; the kubelet's container_gc.go and
+          // image_gc_manager.go log lines)
+          log.info('Attempting to delete unused containers');
           const containers = await d.removeDeadContainers().catch((e: Error) => (log.warn('removing dead containers failed', { err: e.message }), 0));
+          log.info('Attempting to delete unused images');
           const freed = await this.imageGC.deleteUnusedImages();
-          log.info('node-level reclaim: dead containers and unused images removed', { containers, imageBytes: freed });
+          log.debug('node-level reclaim: dead containers and unused images removed', { containers, imageBytes: freed });
         },
         nodeEvent: d.nodeEvent,
         podEvent: d.podEvent,
