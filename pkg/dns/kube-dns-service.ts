@@ -2,9 +2,12 @@
 // (cmd/kubeadm/app/phases/addons/dns/manifests.go CoreDNSService; dns.go GetDNSIP: the tenth
 // address of the service subnet, 10.96.0.10 for kubeadm's default 10.96.0.0/12 and tskube's
 // 10.96.0.0/16). tskube has no CoreDNS pods: each node agent serves the cluster DNS on its own
-// bridge gateway (with CoreDNS's metrics beside it on :9153), and its service proxy sends the
-// Service's ports there through an EndpointSlice of its own that only that node's proxy knows (so
-// every node answers kube-dns locally, and no pod ever needs to match the Service's selector).
+// bridge gateway (with CoreDNS's metrics beside it on :9153) and records that address on its Node
+// (NODE_DNS_ADDRESS), from which the Endpoints and EndpointSlice controllers list one endpoint per
+// such node for kube-dns, as they list a kubeadm cluster's CoreDNS pods (controllers/node-dns.ts).
+// Each node's service proxy still sends the Service's ports to its own DNS, through an
+// EndpointSlice of its own that only that node's proxy knows, in place of the stored ones (so every
+// node answers kube-dns locally, whatever the state of the others).
 import type { KubeObject, Service } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { Services, StatusError } from '../client/rest-client.js';
@@ -15,6 +18,31 @@ export const KUBE_DNS_NAMESPACE = 'kube-system';
 export const KUBE_DNS_SERVICE = 'kube-dns';
 /** The DNS port the Service's dns (UDP) and dns-tcp (TCP) ports go to. */
 const DNS_PORT = 53;
+
+/**
+ * The Node annotation on which a node agent records the address its cluster DNS answers on (its
+ * pod bridge's gateway; absent when it serves none). An annotation, as the ingress controller's
+ * addresses are recorded (ingress.tskube.io/addresses) and as network add-ons record per-node
+ * addresses (flannel's public-ip, Calico's IPv4Address): status.addresses has only the Node's
+ * own address types, and a gateway listed there would show as the node's INTERNAL-IP and be
+ * taken for one by everything that reads them (routes, the apiserver's kubelet dialing).
+ */
+export const NODE_DNS_ADDRESS = 'dns.tskube.io/address';
+
+/**
+ * What a node's cluster DNS serves, as the CoreDNS Deployment's container ports name them
+ * (kubeadm manifests.go CoreDNSDeployment): a kube-dns targetPort naming one resolves to it.
+ */
+export const NODE_DNS_PORTS = [
+  { name: 'dns', containerPort: DNS_PORT, protocol: 'UDP' },
+  { name: 'dns-tcp', containerPort: DNS_PORT, protocol: 'TCP' },
+  { name: 'metrics', containerPort: 9153, protocol: 'TCP' },
+] as const;
+
+/** Whether an EndpointSlice is one of kube-system/kube-dns's. */
+export function isKubeDnsSlice(s: EndpointSliceLike): boolean {
+  return s.metadata?.namespace === KUBE_DNS_NAMESPACE && s.metadata.labels?.[SERVICE_NAME_LABEL] === KUBE_DNS_SERVICE;
+}
 
 /** kubeadm's GetDNSIP: the address at index 10 of the service subnet (an error when it has none). */
 export function clusterDNSIP(serviceCIDR: string): string {

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import type { EndpointSlice, KubeObject, Namespace, Node, Pod, Service } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { Informer } from '../client/informer.js';
-import { Events } from '../client/rest-client.js';
+import { Events, Nodes } from '../client/rest-client.js';
 import { DnsCache } from '../dns/cache.js';
 import { ClusterRecords } from '../dns/cluster-records.js';
-import { KUBE_DNS_NAMESPACE, KUBE_DNS_SERVICE, kubeDnsClusterIP } from '../dns/kube-dns-service.js';
+import { KUBE_DNS_NAMESPACE, KUBE_DNS_SERVICE, kubeDnsClusterIP, NODE_DNS_ADDRESS } from '../dns/kube-dns-service.js';
 import { DNS_METRICS_PORT, DnsMetricsServer } from '../dns/metrics-server.js';
 import { DnsMetrics } from '../dns/metrics.js';
 import { DnsServer } from '../dns/server.js';
@@ -123,6 +123,7 @@ export class NodeNetwork {
     }
     this.net = net;
     await this.startDNS(net.gateway);
+    void this.announceDNS();
     this.resolveNet(net);
     log.info('pod network ready', { podCIDR, bridge: this.cfg.bridge });
     await this.startServiceProxy(net);
@@ -227,6 +228,24 @@ export class NodeNetwork {
       this.dns.metricsServer = metricsServer;
     } catch (e) {
       log.warn('cannot serve the cluster DNS\'s metrics', { address: `${gateway}:${DNS_METRICS_PORT}`, err: (e as Error).message });
+    }
+  }
+
+  /**
+   * Records on the Node the address its cluster DNS answers on, or that it serves none (the
+   * annotation removed), for kube-dns's endpoints (controllers/node-dns.ts). Tried until it is
+   * written (the Node may not be registered yet: static pods start the network before it is).
+   */
+  private async announceDNS(): Promise<void> {
+    const value = this.dns?.server && this.net ? this.net.gateway : null;
+    for (let delayMs = 500; !this.d.stopped(); delayMs = Math.min(delayMs * 2, 10_000)) {
+      try {
+        await this.d.client.patch(Nodes, undefined, this.cfg.nodeName, { metadata: { annotations: { [NODE_DNS_ADDRESS]: value } } }, 'merge');
+        return;
+      } catch (e) {
+        log.warn('cannot record the cluster DNS address on the Node; retrying', { err: (e as Error).message });
+        await new Promise((r) => setTimeout(r, delayMs).unref());
+      }
     }
   }
 

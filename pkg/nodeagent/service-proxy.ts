@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
 import { eventName, microTimeNow } from '../client/events.js';
 import type { Informer } from '../client/informer.js';
-import { localDNSEndpointSlice } from '../dns/kube-dns-service.js';
+import { isKubeDnsSlice, localDNSEndpointSlice } from '../dns/kube-dns-service.js';
 import type { NodeLike, ProxierHealthServer } from '../network/proxier-health.js';
 import { ServiceProxier, type ServiceProxierConfig, type SyncResult } from '../network/service-proxier.js';
 import { logger } from '../util/log.js';
@@ -56,7 +56,8 @@ export class NodeServiceProxy {
     private readonly healthServer?: ProxierHealthServer,
     /**
      * The address this node's cluster DNS answers on, when it serves one, and the port of its
-     * metrics when they are served: kube-system/kube-dns goes there (see dns/kube-dns-service.ts).
+     * metrics when they are served: kube-system/kube-dns goes there, and only there (see
+     * dns/kube-dns-service.ts): its stored slices, which list every node's DNS, are not used.
      */
     private readonly localDNS?: { address: string; metricsPort?: number },
   ) {
@@ -67,10 +68,11 @@ export class NodeServiceProxy {
       update: (s) => this.synced && this.proxier.upsertService(s),
       delete: (s) => this.synced && this.proxier.deleteService(s),
     });
+    const wanted = (s: EndpointSlice & KubeObject) => this.synced && !(this.localDNS && isKubeDnsSlice(s));
     src.slices.on({
-      add: (s) => this.synced && this.proxier.upsertEndpointSlice(s),
-      update: (s) => this.synced && this.proxier.upsertEndpointSlice(s),
-      delete: (s) => this.synced && this.proxier.deleteEndpointSlice(s),
+      add: (s) => wanted(s) && this.proxier.upsertEndpointSlice(s),
+      update: (s) => wanted(s) && this.proxier.upsertEndpointSlice(s),
+      delete: (s) => wanted(s) && this.proxier.deleteEndpointSlice(s),
     });
   }
 
@@ -83,7 +85,8 @@ export class NodeServiceProxy {
     // (SyncLoop's first act: the health timestamp, in case no sync ever succeeds)
     this.healthServer?.health.updated();
     const local = this.localDNS ? [localDNSEndpointSlice(this.localDNS.address, this.nodeName, this.localDNS.metricsPort)] : [];
-    this.proxier.replaceAll(this.src.services.list(), [...this.src.slices.list(), ...local]);
+    const stored = this.localDNS ? this.src.slices.list().filter((s) => !isKubeDnsSlice(s)) : this.src.slices.list();
+    this.proxier.replaceAll(this.src.services.list(), [...stored, ...local]);
     const r = await this.proxier.syncNow();
     this.written = true;
     log.info('service proxy started', { servicePorts: r.servicePorts, staleChains: r.staleChains.length });
