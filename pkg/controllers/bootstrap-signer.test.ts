@@ -1,45 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../api/types.js';
-import type { InformerHandlers } from '../client/informer.js';
 import { computeDetachedSignature } from '../api/jws.js';
 import { BootstrapSigner, signingToken } from './bootstrap-signer.js';
-import type { SecretSource } from './token-cleaner.js';
+import { DrivenInformer } from '../../test/helpers/fake-informer.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const KUBECONFIG = 'apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://10.0.0.1:6443\n  name: ""\n';
 
-class Fake implements SecretSource {
-  readonly items = new Map<string, KubeObject>();
-  private handlers: InformerHandlers<KubeObject>[] = [];
-  on(h: InformerHandlers<KubeObject>) {
-    this.handlers.push(h);
-  }
-  list() {
-    return [...this.items.values()];
-  }
-  get(key: string) {
-    return this.items.get(key);
-  }
-  put(o: KubeObject) {
-    const key = `${o.metadata!.namespace}/${o.metadata!.name}`;
-    const old = this.items.get(key);
-    this.items.set(key, o);
-    for (const h of this.handlers) old ? h.update?.(o, old) : h.add?.(o);
-  }
-  remove(key: string) {
-    const o = this.items.get(key)!;
-    this.items.delete(key);
-    for (const h of this.handlers) h.delete?.(o);
-  }
-}
-
 const token = (id: string, data: Record<string, string> = {}, name = `bootstrap-token-${id}`): KubeObject =>
   ({ metadata: { name, namespace: 'kube-system' }, type: 'bootstrap.kubernetes.io/token', data: Object.fromEntries(Object.entries({ 'token-id': id, 'token-secret': '0123456789abcdef', 'usage-bootstrap-signing': 'true', ...data }).map(([k, v]) => [k, b64(v)])) }) as KubeObject;
 
 function setUp() {
-  const configmaps = new Fake();
-  const secrets = new Fake();
+  const configmaps = new DrivenInformer<KubeObject>();
+  const secrets = new DrivenInformer<KubeObject>();
   const updates: Record<string, string>[] = [];
   const client = {
     update: async (_r: unknown, ns: string | undefined, name: string, obj: unknown) => {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KubeObject } from '../api/types.js';
-import type { InformerHandlers } from '../client/informer.js';
 import { StatusError } from '../client/rest-client.js';
 import { controllerEnabled } from './manager.js';
-import { TokenCleaner, type SecretSource } from './token-cleaner.js';
+import { TokenCleaner } from './token-cleaner.js';
+import { DrivenInformer } from '../../test/helpers/fake-informer.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -18,28 +18,8 @@ function tokenSecret(name: string, expiration?: string, over: Record<string, unk
   } as KubeObject;
 }
 
-class FakeSecrets implements SecretSource {
-  readonly items = new Map<string, KubeObject>();
-  private handlers: InformerHandlers<KubeObject>[] = [];
-  on(h: InformerHandlers<KubeObject>) {
-    this.handlers.push(h);
-  }
-  list() {
-    return [...this.items.values()];
-  }
-  get(key: string) {
-    return this.items.get(key);
-  }
-  put(s: KubeObject) {
-    const key = `${s.metadata!.namespace}/${s.metadata!.name}`;
-    const old = this.items.get(key);
-    this.items.set(key, s);
-    for (const h of this.handlers) old ? h.update?.(s, old) : h.add?.(s);
-  }
-}
-
 function setUp(now: number) {
-  const secrets = new FakeSecrets();
+  const secrets = new DrivenInformer<KubeObject>();
   const deleted: { name: string; opts: unknown }[] = [];
   let fail: StatusError | undefined;
   const client = {
@@ -77,7 +57,7 @@ describe('token cleaner (tokencleaner.go)', () => {
 
   it('a Secret that expires later is deleted when it expires; one edited to an earlier expiry sooner', async () => {
     vi.useFakeTimers({ now: NOW });
-    const secrets = new FakeSecrets();
+    const secrets = new DrivenInformer<KubeObject>();
     const deleted: string[] = [];
     const cleaner = new TokenCleaner({ delete: async (_r, _n, name) => (deleted.push(name), {} as never) }, secrets);
     cleaner.start();
@@ -94,7 +74,7 @@ describe('token cleaner (tokencleaner.go)', () => {
 
   it('a failed delete is logged, not retried, as evalSecret swallows it (Conflict, NotFound, or another)', async () => {
     for (const code of [409, 404, 500]) {
-      const secrets = new FakeSecrets();
+      const secrets = new DrivenInformer<KubeObject>();
       let calls = 0;
       const cleaner = new TokenCleaner({ delete: async () => (calls++, Promise.reject(new StatusError(code, { kind: 'Status', code }, `failed with ${code}`))) }, secrets, { now: () => NOW });
       secrets.put(tokenSecret('bootstrap-token-aaaaaa', '2025-01-01T00:00:00Z'));
