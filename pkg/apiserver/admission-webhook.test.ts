@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ruleMatches } from './admission-webhook.js';
+import { answeredCode, ruleMatches } from './admission-webhook.js';
 import { deployments, nodes, pods } from './registry/resources.js';
 
 const req = (resource: typeof pods, operation: 'CREATE' | 'UPDATE' | 'DELETE' = 'CREATE', subresource?: string) => ({ resource, operation, subresource });
@@ -26,5 +26,14 @@ describe('ruleMatches', () => {
     expect(ruleMatches(rule({ resources: ['*'], scope: 'Cluster' }), req(nodes))).toBe(true);
     expect(ruleMatches(rule({ resources: ['*'], scope: 'Cluster' }), req(pods))).toBe(false);
     expect(ruleMatches(rule({ resources: ['*'], scope: '*' }), req(pods))).toBe(true);
+  });
+});
+
+describe('answeredCode', () => {
+  it("is a webhook's error answer's code as client-go's StatusError has it: a Failure Status's own, else the HTTP status", () => {
+    expect(answeredCode(500, 'boom')).toBe(500);
+    expect(answeredCode(502, '{"message":"not a Status"}')).toBe(502);
+    expect(answeredCode(403, JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'slow down', code: 429 }))).toBe(429);
+    expect(answeredCode(404, JSON.stringify({ status: 'Success', code: 200 }))).toBe(404);
   });
 });

@@ -13,6 +13,7 @@ import { applyJsonPatch } from '../api/patch.js';
 import { labelSelectorFromObject, matchesLabelSelector } from '../api/selectors.js';
 import { REVIEW_VERSIONS } from '../api/validation-admissionregistration.js';
 import { matchConditionsHold } from '../api/match-conditions.js';
+import { isObject } from '../api/json-object.js';
 import { logger } from '../util/log.js';
 import type { AdmissionPlugin, AdmissionRequest } from './admission.js';
 import { admissionForbidden, ApiError } from './errors.js';
@@ -180,7 +181,23 @@ async function target(w: Webhook, access: WebhookAccess): Promise<{ url: URL; ho
   return { url, host: up.host, port: up.port, servername: dns };
 }
 
-/** POSTs the review and returns the webhook's response (throws with the reason the call failed). */
+/**
+ * The code of the StatusError client-go's Request gives for a webhook's answer outside 2xx
+ * (transformResponse, Result.Error): the answer's own code when its body is a metav1.Status of
+ * status Failure, else the HTTP status (NewGenericServerResponse). The dispatchers count the call
+ * with it (ErrCallingWebhook.Status).
+ */
+export function answeredCode(httpStatus: number, body: string): number {
+  try {
+    const s: unknown = JSON.parse(body);
+    if (isObject(s) && s.status === 'Failure') return typeof s.code === 'number' ? s.code : 0;
+  } catch {
+    // not JSON: the HTTP status
+  }
+  return httpStatus;
+}
+
+/** POSTs the review and returns the webhook's response (throws with the reason the call failed, and the answer's code when it came with one). */
 async function call(w: Webhook, req: AdmissionRequest, access: WebhookAccess): Promise<ReviewResponse> {
   const version = (w.admissionReviewVersions ?? []).find((v) => REVIEW_VERSIONS.includes(v)) ?? 'v1';
   const uid = randomUUID();
@@ -205,7 +222,7 @@ async function call(w: Webhook, req: AdmissionRequest, access: WebhookAccess): P
         });
         res.on('end', () => {
           const t = Buffer.concat(chunks).toString();
-          if ((res.statusCode ?? 0) >= 300) reject(new Error(`${where}: the server responded with status ${res.statusCode}: ${t.slice(0, 200)}`));
+          if ((res.statusCode ?? 0) >= 300) reject(Object.assign(new Error(`${where}: the server responded with status ${res.statusCode}: ${t.slice(0, 200)}`), { code: answeredCode(res.statusCode ?? 0, t) }));
           else resolve(t);
         });
         res.on('error', (e) => reject(new Error(`${where}: ${e.message}`)));
@@ -257,7 +274,9 @@ async function invoke(w: Webhook, req: AdmissionRequest, access: WebhookAccess, 
   } catch (e) {
     const why = (e as Error).message;
     const ignore = (w.failurePolicy ?? 'Fail') === 'Ignore';
-    observeWebhook(w.name ?? '', type, req.operation, seconds(), { answered: false, rejected: !ignore, code: 503 });
+    // (ErrCallingWebhook's Status: the webhook's answer's StatusError, else ServiceUnavailable)
+    const code = (e as { code?: unknown }).code;
+    observeWebhook(w.name ?? '', type, req.operation, seconds(), { answered: false, rejected: !ignore, code: typeof code === 'number' ? code : 503 });
     if (type === 'admit') addWebhookTime(req.ctx, seconds());
     if (ignore) {
       log.warn('webhook call failed, ignored (failurePolicy Ignore)', { webhook: w.name, err: why });
@@ -270,7 +289,6 @@ async function invoke(w: Webhook, req: AdmissionRequest, access: WebhookAccess, 
 
 /** Server-owned metadata a webhook's patch may not change (silently kept, as kube's strategies reset them). */
 const SERVER_META = ['uid', 'creationTimestamp', 'resourceVersion', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields'] as const;
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Puts a webhook's patched object into the request's object, in place (the store holds on to
@@ -281,7 +299,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
  */
 export function takePatched(req: AdmissionRequest, next: unknown, webhook: string): void {
   const obj = req.obj!;
-  if (!isObj(next) || !isObj(next.metadata)) throw callFailed(webhook, 'the patched object is not an object with metadata');
+  if (!isObject(next) || !isObject(next.metadata)) throw callFailed(webhook, 'the patched object is not an object with metadata');
   const meta = (obj.metadata ??= {}) as Record<string, unknown>;
   const nextMeta = next.metadata;
   for (const f of ['name', 'namespace', 'generateName'] as const) {

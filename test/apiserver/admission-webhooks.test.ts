@@ -43,6 +43,11 @@ const handlers: Record<string, (r: Review) => Record<string, unknown> | Promise<
   '/replicas-5': () => ({ allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify([{ op: 'replace', path: '/spec/replicas', value: 5 }])).toString('base64') }),
   '/odd-code': () => ({ allowed: false, status: { code: 1000, message: 'odd' }, warnings: ['naïve ☃ warning'] }),
 };
+/** Paths answered with an HTTP error instead of an AdmissionReview: status, content type, body. */
+const failing: Record<string, [number, string, string]> = {
+  '/http-500': [500, 'text/plain', 'boom'],
+  '/status-429': [403, 'application/json', JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'slow down', code: 429 })],
+};
 
 beforeAll(async () => {
   const pki = await ensurePki(dir, ['127.0.0.1', 'localhost', 'hooks.webhooks.svc']);
@@ -54,6 +59,11 @@ beforeAll(async () => {
       const review = JSON.parse(body) as Review & { apiVersion: string };
       const path = (req.url ?? '').split('?')[0]!;
       seen.push({ path, request: { ...review.request, apiVersion: review.apiVersion, query: (req.url ?? '').split('?')[1] } });
+      const fail = failing[path];
+      if (fail) {
+        res.writeHead(fail[0], { 'Content-Type': fail[1] });
+        return void res.end(fail[2]);
+      }
       void Promise.resolve(handlers[path]!(review)).then((answer) => {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ apiVersion: review.apiVersion, kind: 'AdmissionReview', response: { uid: review.request.uid, ...answer } }));
@@ -231,6 +241,21 @@ describe('admission webhooks', () => {
       const e = await failure(cp.admin.create(Pods, 'default', withLabels('f3', {})));
       expect(e.message).toContain('received invalid webhook response: expected response.uid=');
     });
+  });
+
+  it("counts a call the webhook answered with an HTTP error by that answer's code, as 1.32's dispatchers count ErrCallingWebhook's Status", async () => {
+    const calls = (name: string, code: number, rejected: boolean) => metric(`apiserver_admission_webhook_request_total{name="${name}",type="validating",operation="CREATE",code="${code}",rejected="${rejected}"}`);
+    const refusals = (name: string, code: number) => metric(`apiserver_admission_webhook_rejection_count{name="${name}",type="validating",operation="CREATE",error_type="calling_webhook_error",rejection_code="${code}"}`);
+    const series = () => Promise.all([calls('http500.example.com', 500, true), refusals('http500.example.com', 500), calls('status.example.com', 429, false), calls('http500.example.com', 503, true)]);
+    const before = await series();
+    await withConfig('Validating', [hook('http500.example.com', '/http-500')], async () => {
+      expect((await failure(cp.admin.create(Pods, 'default', withLabels('h1', {})))).code).toBe(500);
+    });
+    // (a Failure Status in the body gives its own code; under Ignore the call is not a rejection)
+    await withConfig('Validating', [hook('status.example.com', '/status-429', { failurePolicy: 'Ignore' })], async () => {
+      await cp.admin.create(Pods, 'default', withLabels('h2', {}));
+    });
+    expect((await series()).map((v, i) => v - before[i]!)).toEqual([1, 1, 1, 0]);
   });
 
   it("reaches a webhook through its Service's endpoints, verifying the Service's DNS name", async () => {
