@@ -4,6 +4,7 @@ import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS, SUGGESTED_FLOW_SCHEM
 import type { FlowSchema, PriorityLevelConfiguration } from '../api/types.js';
 import { matchesFlowSchema, type FlowRequest } from './flowcontrol-config.js';
 import { DroppedRequests, FlowDispatcher, queueWaitLimitMs, serverConcurrencyLimit, type FlowConfigSource } from './flowcontrol-dispatch.js';
+import type { QueueSetClock } from './flowcontrol-queueset.js';
 
 const withUid = <T extends FlowSchema | PriorityLevelConfiguration>(o: T): T => ({ ...o, metadata: { ...o.metadata, uid: `uid-${o.kind}-${o.metadata!.name}` } });
 
@@ -14,9 +15,33 @@ function source(extraLevels: PriorityLevelConfiguration[] = [], extraSchemas: Fl
   return { current: () => ({ revision: '1', schemas, levels }), match: (r) => schemas.find((f) => matchesFlowSchema(f, r)) };
 }
 
+/** A clock whose time moves only when told, firing the timers that fall due. */
+class FakeClock implements QueueSetClock {
+  t = 1000;
+  private timers = new Set<{ at: number; fn: () => void }>();
+  now = () => this.t;
+  setTimer(ms: number, fn: () => void) {
+    const h = { at: this.t + ms, fn };
+    this.timers.add(h);
+    return h;
+  }
+  clearTimer(h: unknown) {
+    this.timers.delete(h as { at: number; fn: () => void });
+  }
+  advance(ms: number) {
+    this.t += ms;
+    for (const h of [...this.timers].sort((a, b) => a.at - b.at)) {
+      if (h.at > this.t) break;
+      this.timers.delete(h);
+      h.fn();
+    }
+  }
+}
+
 const metric = async (name: string) => (await register.getSingleMetricAsString(name)).split('\n').filter((l) => !l.startsWith('#'));
 
-const tiny: PriorityLevelConfiguration = { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'tiny-reject' }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse: { type: 'Reject' } } } };
+// (borrowingLimitPercent 0: it borrows nothing, so its current seats stay its nominal 3)
+const tiny: PriorityLevelConfiguration = { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'tiny-reject' }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, borrowingLimitPercent: 0, limitResponse: { type: 'Reject' } } } };
 const tinySchema: FlowSchema = {
   apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
   kind: 'FlowSchema',
@@ -33,7 +58,57 @@ describe('FlowDispatcher', () => {
     for (const [pl, n] of [['catch-all', 13], ['exempt', 0], ['global-default', 49], ['leader-election', 25], ['node-high', 98], ['system', 74], ['workload-high', 98], ['workload-low', 245]] as const) {
       expect(lines).toContain(`apiserver_flowcontrol_nominal_limit_seats{priority_level="${pl}"} ${n}`);
     }
-    expect(await metric('apiserver_flowcontrol_current_limit_seats')).toContain('apiserver_flowcontrol_current_limit_seats{priority_level="global-default"} 49');
+  });
+
+  it('shares the nominal seats out by demand, as 1.32 borrows: at rest each level gets its lending floor times the fair fraction', async () => {
+    const d = new FlowDispatcher(source());
+    d.classify({ user: { name: 'x', groups: [] }, verb: 'get', path: '/version' });
+    // (floors: nominal less lendablePercent, rounded half away from zero: global-default 49 - 25 = 24,
+    // workload-low 245 - 221 = 24, ...; they sum to 258 of the 602 nominal seats, a fair fraction
+    // of 602 / 258.001; exempt, which may borrow up to the server's 600 seats, wants none)
+    const lower = await metric('apiserver_flowcontrol_lower_limit_seats');
+    const upper = await metric('apiserver_flowcontrol_upper_limit_seats');
+    const current = await metric('apiserver_flowcontrol_current_limit_seats');
+    for (const [pl, min, max, cur] of [['catch-all', 13, 613, 30], ['exempt', 0, 600, 0], ['global-default', 24, 649, 56], ['leader-election', 25, 625, 58], ['node-high', 73, 698, 170], ['system', 50, 674, 117], ['workload-high', 49, 698, 114], ['workload-low', 24, 845, 56]] as const) {
+      expect(lower).toContain(`apiserver_flowcontrol_lower_limit_seats{priority_level="${pl}"} ${min}`);
+      expect(upper).toContain(`apiserver_flowcontrol_upper_limit_seats{priority_level="${pl}"} ${max}`);
+      expect(current).toContain(`apiserver_flowcontrol_current_limit_seats{priority_level="${pl}"} ${cur}`);
+    }
+    expect((await metric('apiserver_flowcontrol_seat_fair_frac'))[0]).toMatch(/^apiserver_flowcontrol_seat_fair_frac 2\.3333/);
+  });
+
+  it('lends a busy level seats from the idle ones every 10 s, by its seat demand', async () => {
+    const clock = new FakeClock();
+    const busy: PriorityLevelConfiguration = { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'busy' }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 100 } } } } };
+    const busySchema: FlowSchema = { ...tinySchema, metadata: { name: 'busy-users' }, spec: { ...tinySchema.spec, priorityLevelConfiguration: { name: 'busy' } } };
+    const d = new FlowDispatcher(source([busy], [busySchema]), undefined, clock);
+    const r: FlowRequest = { user: { name: 'tiny', groups: ['system:authenticated'] }, verb: 'get', path: '/version' };
+    const flow = d.classify(r)!;
+    const limit = async (pl: string) => Number((await metric('apiserver_flowcontrol_current_limit_seats')).find((l) => l.includes(`"${pl}"`))!.split(' ').pop());
+    // (3 nominal seats, none lent: at rest 3 x 602 / 261.001 = 7)
+    expect(await limit('busy')).toBe(7);
+    const idleGlobal = await limit('global-default');
+    const admitted = Array.from({ length: 50 }, () => d.admit(flow, r, 60_000, false));
+    expect(admitted.filter((a) => a.executing)).toHaveLength(7);
+    // 50 seats wanted for 10 s: the next request after the period shares the seats out again
+    clock.advance(10_000);
+    d.classify(r);
+    // (target 50 against the others' floors: 50 x 602 / 308.001 = 98 seats, so all 50 execute)
+    expect(await limit('busy')).toBe(98);
+    expect(admitted.filter((a) => a.executing)).toHaveLength(50);
+    expect(await limit('global-default')).toBeLessThan(idleGlobal);
+    expect(await metric('apiserver_flowcontrol_demand_seats_high_watermark')).toContain('apiserver_flowcontrol_demand_seats_high_watermark{priority_level="busy"} 50');
+    expect(await metric('apiserver_flowcontrol_demand_seats_average')).toContain('apiserver_flowcontrol_demand_seats_average{priority_level="busy"} 50');
+    expect(await metric('apiserver_flowcontrol_target_seats')).toContain('apiserver_flowcontrol_target_seats{priority_level="busy"} 50');
+    for (const a of admitted) a.finish();
+    // idle again (the period after next: the next began at 50 seats): the smoothed demand decays
+    // slowly (half-life 5 minutes), so it keeps most of its seats
+    for (let i = 0; i < 2; i++) {
+      clock.advance(10_000);
+      d.classify(r);
+    }
+    expect(await metric('apiserver_flowcontrol_demand_seats_high_watermark')).toContain('apiserver_flowcontrol_demand_seats_high_watermark{priority_level="busy"} 0');
+    expect(await limit('busy')).toBeGreaterThan(80);
   });
 
   it('executes exempt requests whatever their number, and rejects past a Reject level\'s seats with its Retry-After', async () => {

@@ -3,8 +3,9 @@
 // pkg/server/filters/priority-and-fairness.go):
 // - the server's concurrency limit (--max-requests-inflight 400 + --max-mutating-requests-inflight
 //   200 = 600 seats) is divided among the priority levels by nominalConcurrencyShares: NominalCL =
-//   ceil(ServerCL * NCS / sum of every level's NCS). Borrowing between levels (lendablePercent,
-//   borrowingLimitPercent) is not done: a level's current limit is its nominal one;
+//   ceil(ServerCL * NCS / sum of every level's NCS); levels lend (lendablePercent) and borrow
+//   (borrowingLimitPercent) seats by their seat demand, the current limits shared out again every
+//   10 s (flowcontrol-borrowing.ts; the adjustment is made by the first request after the period);
 // - an exempt level executes everything at once; a Limited one through its QueueSet
 //   (flowcontrol-queueset.ts), by shuffle sharding on the flow (the FlowSchema's name and its
 //   distinguisher: the user's name ByUser, the namespace ByNamespace);
@@ -15,7 +16,8 @@
 import { createHash } from 'node:crypto';
 import type { FlowSchema, PriorityLevelConfiguration } from '../api/types.js';
 import type { FlowRequest } from './flowcontrol-config.js';
-import { levelLimits, statsOf, type FlowStats } from './flowcontrol-metrics.js';
+import { borrowing, levelLimits, statsOf, type FlowStats } from './flowcontrol-metrics.js';
+import { allocateSeats, BORROWING_ADJUSTMENT_MS, DemandStats, levelBounds, SeatDemand, type AllocItem, type LevelBounds } from './flowcontrol-borrowing.js';
 import { levelMaxSeats, listSeats } from './flowcontrol-work-estimate.js';
 import { dealHand, FlowRequestState, QueueSet, realClock, RequestPhase, type QueueSetClock, type QueueSetConfig, type RejectReason } from './flowcontrol-queueset.js';
 
@@ -83,10 +85,21 @@ class LevelState {
   readonly dropped = new DroppedRequests();
   /** The most seats one request may take here (0: the work estimator's own limit). */
   maxSeats = 0;
+  /** Its nominal seats, floor and ceiling. */
+  bounds: LevelBounds;
+  /** Its current limit (currentCL), moved by borrowing. */
+  currentCL: number;
+  readonly demand: SeatDemand;
+  readonly stats = new DemandStats();
   constructor(
     public pl: PriorityLevelConfiguration,
-    public nominalCL: number,
-  ) {}
+    bounds: LevelBounds,
+    now: () => number,
+  ) {
+    this.bounds = bounds;
+    this.currentCL = bounds.initialCL;
+    this.demand = new SeatDemand(now);
+  }
 }
 
 /** A FlowSchema's requests at its level: what a request's classification names (rebuilt when the configuration changes). */
@@ -200,6 +213,7 @@ export class Admission {
     else {
       s.executing--;
       s.executingSeats -= this.seats;
+      this.flow.level.demand.add(-this.seats);
     }
   }
 
@@ -222,6 +236,10 @@ export class FlowDispatcher {
   private revision = '';
   private flows = new Map<string, Flow>();
   private levels = new Map<string, LevelState>();
+  /** The sum of the levels' nominal seats, which borrowing shares out (nominalCLSum). */
+  private nominalSum = 0;
+  /** When the current limits were last shared out. */
+  private adjustedAt: number;
 
   constructor(
     private readonly source: FlowConfigSource,
@@ -229,11 +247,14 @@ export class FlowDispatcher {
     private readonly clock: QueueSetClock = realClock,
     /** The ObjectCountTracker: the objects stored of a group's resource (undefined: not counted here). */
     private readonly objectCount: (group: string, resource: string) => number | undefined = () => undefined,
-  ) {}
+  ) {
+    this.adjustedAt = clock.now();
+  }
 
   /** The flow a request belongs to (its FlowSchema's at that schema's level); undefined before the configuration exists. */
   classify(r: FlowRequest): Flow | undefined {
     this.refresh();
+    if (this.clock.now() - this.adjustedAt >= BORROWING_ADJUSTMENT_MS) this.adjustBorrowing();
     const fs = this.source.match(r);
     return fs && this.flows.get(fs.metadata!.name!);
   }
@@ -252,6 +273,7 @@ export class FlowDispatcher {
       flow.stats.executing++;
       flow.stats.executingSeats += seats;
       flow.stats.dispatched++;
+      level.demand.add(seats);
       return new Admission(flow, undefined, watch, this.clock, seats);
     }
     const state = level.set.start(flow, flow.hand(r) ?? EMPTY, waitMs, seats);
@@ -266,23 +288,63 @@ export class FlowDispatcher {
     let shares = 0;
     for (const pl of cfg.levels.values()) shares += nominalShares(pl);
     const levels = new Map<string, LevelState>();
+    let nominalSum = 0;
     for (const [name, pl] of cfg.levels) {
       const nominalCL = shares > 0 ? Math.ceil((this.serverConcurrencyLimit * nominalShares(pl)) / shares) : 0;
-      const state = this.levels.get(name) ?? new LevelState(pl, nominalCL);
+      const lp = pl.spec?.type === 'Exempt' ? pl.spec.exempt : pl.spec?.limited;
+      const bounds = levelBounds(nominalCL, lp?.lendablePercent, pl.spec?.type === 'Exempt' ? undefined : pl.spec?.limited?.borrowingLimitPercent, this.serverConcurrencyLimit);
+      const state = this.levels.get(name) ?? new LevelState(pl, bounds, () => this.clock.now());
       state.pl = pl;
-      state.nominalCL = nominalCL;
+      state.bounds = bounds;
+      nominalSum += nominalCL;
       const queuing = pl.spec?.limited?.limitResponse?.type === 'Queue' ? pl.spec.limited.limitResponse.queuing : undefined;
       state.maxSeats = queuing ? levelMaxSeats(nominalCL, queuing.handSize ?? 8) : 0;
-      const qc = queueSetConfig(pl, nominalCL);
+      const qc = queueSetConfig(pl, state.currentCL);
       if (qc.exempt) state.set = undefined;
       else if (state.set) state.set.setConfig(qc);
-      else state.set = new QueueSet(qc, this.clock, observer);
+      else {
+        state.set = new QueueSet(qc, this.clock, observer);
+        state.set.onDemand = (seats) => state.demand.set(seats);
+      }
       levels.set(name, state);
-      levelLimits.set(name, nominalCL);
     }
     for (const name of this.levels.keys()) if (!levels.has(name)) levelLimits.delete(name);
     this.levels = levels;
+    this.nominalSum = nominalSum;
     this.flows = new Map(cfg.schemas.map((fs) => [fs.metadata!.name!, new Flow(fs, levels.get(fs.spec!.priorityLevelConfiguration!.name!)!)]));
+    // (finishQueueSetReconfigsLocked shares the seats out at once for the new configuration)
+    this.adjustBorrowing();
+  }
+
+  /**
+   * updateBorrowingLocked: each level's demand of the period ending now updates its stats; its
+   * floor is its lending floor, or its high watermark if that is between the lending floor and
+   * its nominal seats; its target its smoothed demand (at least its floor); the nominal seats are
+   * shared out by computeConcurrencyAllocation, each level's limit rounded (its previous limit
+   * kept if the problem has no solution).
+   */
+  private adjustBorrowing(): void {
+    this.adjustedAt = this.clock.now();
+    const levels = [...this.levels.entries()];
+    const items: AllocItem[] = levels.map(([, l]) => {
+      l.stats.update(l.demand.reset());
+      const floor = Math.max(l.bounds.minCL, Math.min(l.bounds.nominalCL, l.stats.highWatermark));
+      return { lowerBound: floor, upperBound: l.bounds.maxCL, target: Math.max(floor, l.stats.smoothed) };
+    });
+    let allocs: number[];
+    try {
+      const a = allocateSeats(this.nominalSum, items);
+      allocs = a.allocs;
+      borrowing.fairFrac = a.fairFrac;
+    } catch {
+      allocs = levels.map(([, l]) => l.currentCL);
+    }
+    levels.forEach(([name, l], i) => {
+      l.currentCL = Math.round(allocs[i]!);
+      if (l.set && l.set.limit !== l.currentCL) l.set.setConfig(queueSetConfig(l.pl, l.currentCL));
+      const st = l.stats;
+      levelLimits.set(name, { nominal: l.bounds.nominalCL, lower: l.bounds.minCL, upper: l.bounds.maxCL, current: l.currentCL, highWatermark: st.highWatermark, average: st.average, stdev: st.deviation, smoothed: st.smoothed, target: items[i]!.target });
+    });
   }
 }
 

@@ -1,7 +1,8 @@
 // API Priority and Fairness' metrics as kube-apiserver 1.32 names, labels and buckets them
 // (staging/src/k8s.io/apiserver/pkg/util/flowcontrol/metrics/metrics.go): the executing and
 // queued requests and seats, dispatched and rejected (by reason) counts per flow schema and
-// priority level, the wait and execution durations, and each level's nominal and current seats.
+// priority level, the wait and execution durations, each level's nominal, lower, upper and
+// current seats and the seat demand figures its current seats were derived from (borrowing).
 // Per request only numbers move (counts, and a bucket of a histogram kept here); prom-client's
 // series are written at scrape time.
 import { Counter, Gauge, register } from 'prom-client';
@@ -69,8 +70,22 @@ export interface FlowStats {
 
 /** Process-wide, as 1.32's metrics registry is: counters survive configuration changes. */
 const stats = new Map<string, FlowStats>();
-/** Each priority level's nominal seats (its current limit too: no borrowing). */
-export const levelLimits = new Map<string, number>();
+/** A priority level's seats (SetPriorityLevelConfiguration) and its last borrowing adjustment (NotePriorityLevelConcurrencyAdjustment). */
+export interface LevelFigures {
+  nominal: number;
+  lower: number;
+  upper: number;
+  current: number;
+  highWatermark: number;
+  average: number;
+  stdev: number;
+  smoothed: number;
+  target: number;
+}
+/** Each priority level's figures, by name. */
+export const levelLimits = new Map<string, LevelFigures>();
+/** seat_fair_frac: the fair fraction of the last adjustment. */
+export const borrowing = { fairFrac: 0 };
 
 export function statsOf(fs: string, pl: string): FlowStats {
   const key = `${pl}\0${fs}`;
@@ -132,19 +147,33 @@ new Counter({
     }
   },
 });
-function gaugeOfLevels(name: string, help: string): void {
+function gaugeOfLevels(name: string, help: string, value: (f: LevelFigures) => number): void {
   new Gauge({
     name,
     help,
     labelNames: ['priority_level'],
     collect() {
       this.reset();
-      for (const [priority_level, n] of levelLimits) this.set({ priority_level }, n);
+      for (const [priority_level, f] of levelLimits) this.set({ priority_level }, value(f));
     },
   });
 }
-gaugeOfLevels('apiserver_flowcontrol_nominal_limit_seats', beta('Nominal number of execution seats configured for each priority level'));
-gaugeOfLevels('apiserver_flowcontrol_current_limit_seats', alpha('current derived number of execution seats available to each priority level'));
+gaugeOfLevels('apiserver_flowcontrol_nominal_limit_seats', beta('Nominal number of execution seats configured for each priority level'), (f) => f.nominal);
+gaugeOfLevels('apiserver_flowcontrol_lower_limit_seats', alpha('Configured lower bound on number of execution seats available to each priority level'), (f) => f.lower);
+gaugeOfLevels('apiserver_flowcontrol_upper_limit_seats', alpha('Configured upper bound on number of execution seats available to each priority level'), (f) => f.upper);
+gaugeOfLevels('apiserver_flowcontrol_current_limit_seats', alpha('current derived number of execution seats available to each priority level'), (f) => f.current);
+gaugeOfLevels('apiserver_flowcontrol_demand_seats_high_watermark', alpha('High watermark, over last adjustment period, of demand_seats'), (f) => f.highWatermark);
+gaugeOfLevels('apiserver_flowcontrol_demand_seats_average', alpha('Time-weighted average, over last adjustment period, of demand_seats'), (f) => f.average);
+gaugeOfLevels('apiserver_flowcontrol_demand_seats_stdev', alpha('Time-weighted standard deviation, over last adjustment period, of demand_seats'), (f) => f.stdev);
+gaugeOfLevels('apiserver_flowcontrol_demand_seats_smoothed', alpha('Smoothed seat demands'), (f) => f.smoothed);
+gaugeOfLevels('apiserver_flowcontrol_target_seats', alpha('Seat allocation targets'), (f) => f.target);
+new Gauge({
+  name: 'apiserver_flowcontrol_seat_fair_frac',
+  help: alpha("Fair fraction of server's concurrency to allocate to each priority level that can use it"),
+  collect() {
+    this.set(borrowing.fairFrac);
+  },
+});
 
 /** A histogram family whose series are FlowStats' buckets (those observed at least once), read at scrape time. */
 function histogramOfFlows(name: string, help: string, series: (s: FlowStats) => Buckets[]): void {

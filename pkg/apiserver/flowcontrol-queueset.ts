@@ -117,8 +117,12 @@ export class QueueSet {
   private robinIndex = -1;
   private enqueues = 0;
   seatsInUse = 0;
+  /** The seats the waiting requests ask for, in all queues. */
+  seatsWaiting = 0;
   requestsWaiting = 0;
   requestsExecuting = 0;
+  /** Told the seat demand (seats in use plus seats waiting) after each change (the borrowing's integrator). */
+  onDemand: ((seats: number) => void) | undefined;
 
   constructor(
     config: QueueSetConfig,
@@ -138,7 +142,7 @@ export class QueueSet {
     return this.config.exempt;
   }
 
-  /** A changed configuration: more queues are added at once; fewer leave the extra ones to drain (their requests still dispatch). */
+  /** A changed configuration (or concurrency limit): more queues are added at once; fewer leave the extra ones to drain (their requests still dispatch). */
   setConfig(config: QueueSetConfig): void {
     this.syncTime();
     this.config = config;
@@ -162,6 +166,7 @@ export class QueueSet {
       }
       req.startedAt = req.arrivedAt = this.clock.now();
       this.execute(req);
+      this.onDemand?.(this.seatsInUse + this.seatsWaiting);
       return req;
     }
     this.syncTime();
@@ -178,9 +183,11 @@ export class QueueSet {
     req.arrivedAt = this.clock.now();
     queue.waiting.push(req);
     queue.waitingSeats += seats;
+    this.seatsWaiting += seats;
     this.requestsWaiting++;
     this.observer.queued(req, 1);
     this.dispatchAsMuchAsPossible();
+    this.onDemand?.(this.seatsInUse + this.seatsWaiting);
     if (req.phase === RequestPhase.Waiting) req.timer = this.clock.setTimer(waitMs, () => this.timeOut(req));
     return req;
   }
@@ -203,6 +210,7 @@ export class QueueSet {
       this.boundNextDispatch(q);
     }
     this.dispatchAsMuchAsPossible();
+    this.onDemand?.(this.seatsInUse + this.seatsWaiting);
   }
 
   /** A waiting request gives up (its wait limit passed, or its client went away): rejected "time-out". */
@@ -213,6 +221,7 @@ export class QueueSet {
     const i = q.waiting.indexOf(req);
     if (i >= 0) q.waiting.splice(i, 1);
     q.waitingSeats -= req.seats;
+    this.seatsWaiting -= req.seats;
     this.requestsWaiting--;
     req.phase = RequestPhase.Rejected;
     // (startedAt: when it gave up)
@@ -220,6 +229,7 @@ export class QueueSet {
     this.observer.queued(req, -1);
     this.observer.rejected(req, 'time-out');
     this.boundNextDispatch(q);
+    this.onDemand?.(this.seatsInUse + this.seatsWaiting);
     req.decided?.(false);
   }
 
@@ -303,6 +313,7 @@ export class QueueSet {
     this.robinIndex = best.index;
     const req = best.waiting.shift()!;
     best.waitingSeats -= req.seats;
+    this.seatsWaiting -= req.seats;
     this.requestsWaiting--;
     this.observer.queued(req, -1);
     if (req.timer !== undefined) this.clock.clearTimer(req.timer);

@@ -59,12 +59,12 @@ describe('API Priority and Fairness over gRPC', () => {
   it('queues past a level\'s seats and refuses past its queue with RESOURCE_EXHAUSTED and retry-after; the client retries', async () => {
     const { client, token } = nodeClient('apf-n1');
     await cp.admin.create(Nodes, undefined, node('apf-n1'));
-    // (one share of 246: ceil(600 * 1 / 246) = 3 seats; one queue of one)
+    // (one share of 246: ceil(600 * 1 / 246) = 3 seats, none borrowed; one queue of one)
     await cp.admin.create<PriorityLevelConfiguration>(PriorityLevelConfigurations, undefined, {
       apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
       kind: 'PriorityLevelConfiguration',
       metadata: { name: 'grpc-test' },
-      spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 1 } } } },
+      spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, borrowingLimitPercent: 0, limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 1 } } } },
     });
     await cp.admin.create<FlowSchema>(FlowSchemas, undefined, {
       apiVersion: 'flowcontrol.apiserver.k8s.io/v1',

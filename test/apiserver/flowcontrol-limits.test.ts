@@ -54,12 +54,12 @@ const sampleOf = (lines: string[], name: string, labels: string[]) => Number(lin
 
 describe('API Priority and Fairness limits', () => {
   it('queues past a level\'s seats, rejects 429 when its queue is full or a wait times out, and serves other flows meanwhile', async () => {
-    // (one share of 246: ceil(600 * 1 / 246) = 3 seats; one queue of two)
+    // (one share of 246: ceil(600 * 1 / 246) = 3 seats, none borrowed (1.32 would lend it idle seats otherwise); one queue of two)
     const level = await cp.admin.create<PriorityLevelConfiguration>(PriorityLevelConfigurations, undefined, {
       apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
       kind: 'PriorityLevelConfiguration',
       metadata: { name: 'apf-test' },
-      spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 2 } } } },
+      spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, borrowingLimitPercent: 0, limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 2 } } } },
     });
     const schema = await cp.admin.create<FlowSchema>(FlowSchemas, undefined, {
       apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
