@@ -2,7 +2,11 @@
 // addresses a request goes to: the Service port's endpoints in its EndpointSlices (the ready ones;
 // when none is ready, those still serving while terminating, as kube-proxy does), taken round
 // robin. The proxy tries them in that order, so an endpoint that refuses the connection is passed
-// over for the next.
+// over for the next. An ExternalName Service is its externalName at the Service port's number, as
+// Traefik's Kubernetes Ingress provider (allowExternalNameServices) makes it a server
+// `http://<externalName>:<port>`; its addresses are looked up when a request comes. As
+// ingress-nginx refuses it, an externalName of localhost or a loopback address is not proxied to:
+// it would reach the node's own services.
 import { endpointsFor } from '../network/service-model.js';
 import type { EndpointSliceLike, ServiceEndpoint, ServiceLike } from '../network/service-types.js';
 import type { Backend } from './routes.js';
@@ -13,7 +17,16 @@ export interface BackendSources {
   slices(namespace: string, service: string): readonly EndpointSliceLike[];
 }
 
-export type Resolved = { ok: true; endpoints: ServiceEndpoint[]; portName: string } | { ok: false; reason: string };
+export type Resolved =
+  | { ok: true; endpoints: ServiceEndpoint[]; portName: string; externalName?: undefined }
+  /** An ExternalName Service: the name to look up, and the port. */
+  | { ok: true; externalName: string; port: number }
+  | { ok: false; reason: string };
+
+const isLoopback = (name: string) => {
+  const n = name.toLowerCase().replace(/\.$/, '');
+  return n === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(n) || n === '::1' || n === '[::1]';
+};
 
 export class Backends {
   /** Next round-robin position per Service port. */
@@ -23,15 +36,18 @@ export class Backends {
 
   /** The endpoints of a backend, or why it has none. */
   resolve(b: Backend): Resolved {
-    if (!b.service) return { ok: false, reason: `backend ${b.resource ?? ''} is not a Service` };
     const svc = this.src.service(b.namespace, b.service);
     if (!svc) return { ok: false, reason: `service "${b.namespace}/${b.service}" not found` };
-    if (svc.spec?.type === 'ExternalName') return { ok: false, reason: `service "${b.namespace}/${b.service}" is an ExternalName service` };
     const want = b.port ?? {};
     const sp = (svc.spec?.ports ?? []).find((p) => (want.number ? p.port === want.number : want.name !== undefined && p.name === want.name));
     const portText = want.number ? String(want.number) : `"${want.name ?? ''}"`;
     if (!sp) return { ok: false, reason: `service "${b.namespace}/${b.service}" has no port ${portText}` };
     if ((sp.protocol ?? 'TCP') !== 'TCP') return { ok: false, reason: `port ${portText} of service "${b.namespace}/${b.service}" is not TCP` };
+    if (svc.spec?.type === 'ExternalName') {
+      const name = svc.spec.externalName ?? '';
+      if (!name || isLoopback(name)) return { ok: false, reason: `service "${b.namespace}/${b.service}": invalid attempt to use localhost name "${name}"` };
+      return { ok: true, externalName: name, port: sp.port! };
+    }
     const portName = sp.name ?? '';
     const endpoints = endpointsFor(this.src.slices(b.namespace, b.service), portName, 'TCP');
     if (!endpoints.length) return { ok: false, reason: `service "${b.namespace}/${b.service}" has no ready endpoints` };
@@ -39,7 +55,7 @@ export class Backends {
   }
 
   /** The endpoints in the order to try them: the next in the rotation first, then the rest. */
-  order(b: Backend, r: Extract<Resolved, { ok: true }>): ServiceEndpoint[] {
+  order(b: Backend, r: Extract<Resolved, { portName: string }>): ServiceEndpoint[] {
     const key = `${b.namespace}/${b.service}:${r.portName}`;
     const n = r.endpoints.length;
     const start = (this.next.get(key) ?? 0) % n;

@@ -75,7 +75,16 @@ function service(name: string, ports: number[], port = 80, portName = '') {
   );
 }
 
+/** An ExternalName Service whose one port, named `web`, is `port` (its targetPort another, unused). */
+function externalName(name: string, host: string, port: number) {
+  services.set(`default/${name}`, { metadata: { name, namespace: 'default' }, spec: { type: 'ExternalName', externalName: host, ports: [{ name: 'web', port, targetPort: 1, protocol: 'TCP' }] } });
+}
+/** What the fake DNS answers (a name not here does not resolve). */
+const names = new Map<string, string[]>();
+const lookups: string[] = [];
+
 const path = (p: string, svc: string, type = 'Prefix') => ({ path: p, pathType: type, backend: { service: { name: svc, port: { number: 80 } } } });
+const namedPort = (p: string, svc: string) => ({ path: p, pathType: 'Prefix', backend: { service: { name: svc, port: { name: 'web' } } } });
 const ingresses: Ingress[] = [
   {
     metadata: { name: 'site', namespace: 'default', creationTimestamp: '2026-01-01T00:00:00Z' },
@@ -83,6 +92,7 @@ const ingresses: Ingress[] = [
       tls: [{ hosts: ['secure.example.com'], secretName: 'secure-tls' }],
       rules: [
         { http: { paths: [path('/a', 'svc-a'), path('/b', 'svc-b'), path('/rr', 'svc-rr'), path('/retry', 'svc-retry'), path('/none', 'svc-none'), path('/missing', 'svc-missing'), path('/slow', 'svc-a'), path('/stream', 'svc-a'), path('/ws', 'svc-a')] } },
+        { http: { paths: [namedPort('/ext', 'ext'), namedPort('/ext-two', 'ext-two'), namedPort('/ext-nowhere', 'ext-nowhere'), namedPort('/ext-local', 'ext-local'), namedPort('/ext-ip', 'ext-ip')] } },
         { host: 'b.example.com', http: { paths: [path('/', 'svc-b')] } },
         { host: 'secure.example.com', http: { paths: [path('/', 'svc-a')] } },
       ],
@@ -150,9 +160,23 @@ beforeAll(async () => {
   service('svc-retry', [await closedPort(), b.port]);
   service('svc-none', []);
 
+  externalName('ext', 'backend.example.test', a.port);
+  externalName('ext-two', 'two.example.test', b.port);
+  externalName('ext-nowhere', 'nowhere.example.test', a.port);
+  externalName('ext-local', 'localhost', a.port);
+  externalName('ext-ip', '127.0.0.1', b.port);
+  // (two.example.test's first address has nothing listening: b listens on 127.0.0.1 alone)
+  names.set('backend.example.test', ['127.0.0.1']).set('two.example.test', ['127.0.0.2', '127.0.0.1']);
+  const lookup = async (name: string) => {
+    lookups.push(name);
+    const found = names.get(name);
+    if (!found) throw new Error(`no such host "${name}"`);
+    return found;
+  };
+
   certs = new CertStore(async (ns, name) => secrets.get(`${ns}/${name}`));
   const backends = new Backends({ service: (ns, n) => services.get(`${ns}/${n}`), slices: (ns, n) => slices.get(`${ns}/${n}`) ?? [] });
-  const httpsServer = (proxy = new IngressProxy(backends, certs, { connectTimeoutMs: 1000, readTimeoutMs: 300, upgradeIdleMs: 5000 })).httpsServer();
+  const httpsServer = (proxy = new IngressProxy(backends, certs, { connectTimeoutMs: 1000, readTimeoutMs: 300, upgradeIdleMs: 5000 }, lookup)).httpsServer();
   await new Promise<void>((r) => httpsServer.listen(0, '127.0.0.1', r));
   httpsPort = (httpsServer.address() as AddressInfo).port;
   proxy.cfg.httpsPort = httpsPort;
@@ -196,6 +220,23 @@ describe('ingress proxy', () => {
     const missing = await get('/missing');
     expect(missing.status).toBe(503);
     expect(missing.body).toContain('service "default/svc-missing" not found');
+  });
+
+  it('proxies to an ExternalName Service\'s name at the Service port (Traefik\'s allowExternalNameServices), the client\'s Host kept', async () => {
+    const r = await get('/ext/x?q=1', { host: 'shop.example.com' });
+    expect(r).toMatchObject({ status: 200, body: 'a /ext/x?q=1' });
+    expect(a.seen.at(-1)!.headers).toMatchObject({ host: 'shop.example.com', 'x-forwarded-host': 'shop.example.com' });
+    expect(lookups).toContain('backend.example.test');
+    // Its addresses in turn: one that refuses the connection is passed over.
+    expect(await get('/ext-two')).toMatchObject({ status: 200, body: 'b /ext-two' });
+    // A name that does not resolve: 502, as Traefik's failed dial.
+    expect((await get('/ext-nowhere')).status).toBe(502);
+    // localhost and loopback addresses are refused, as ingress-nginx refuses them: the node's own services are not a backend.
+    const local = await get('/ext-local');
+    expect(local.status).toBe(503);
+    expect(local.body).toContain('service "default/ext-local": invalid attempt to use localhost name "localhost"');
+    expect((await get('/ext-ip')).status).toBe(503);
+    expect(lookups.filter((n) => n === 'localhost' || n === '127.0.0.1')).toEqual([]);
   });
 
   it('takes the endpoints round robin and skips one that refuses connections', async () => {

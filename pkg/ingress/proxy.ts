@@ -3,7 +3,8 @@
 //
 // A request is matched against the route table (host, then path); its backend Service port gives
 // the endpoints, tried in round-robin order, the next one when a connection is refused (or not made
-// within connectTimeoutMs). No route and no default backend: 404; a backend without endpoints: 503;
+// within connectTimeoutMs); an ExternalName Service's name is looked up and its addresses tried in
+// turn at the Service port. No route and no default backend: 404; a backend without endpoints: 503;
 // a backend that fails: 502, or 504 when it is too slow. Bodies stream both ways; connections to
 // pods are kept alive; Upgrade requests (websockets) are relayed byte for byte once the pod
 // answers 101. A plain-HTTP request for a host the served Ingresses terminate TLS for is
@@ -20,6 +21,7 @@ import { ingressRequestDuration, ingressRequests } from './metrics.js';
 import { normalizeHost, RouteTable, type Backend } from './routes.js';
 import type { CertStore } from './tls-certs.js';
 import type { ServiceEndpoint } from '../network/service-types.js';
+import { externalNameLookup, type NameLookup } from './external-names.js';
 
 const log = logger('ingress');
 
@@ -37,6 +39,9 @@ export interface ProxyConfig {
 export const defaultProxyConfig: ProxyConfig = { connectTimeoutMs: 5_000, readTimeoutMs: 60_000, upgradeIdleMs: 3_600_000 };
 
 type Scheme = 'http' | 'https';
+
+/** A request's backend and the endpoints to try, or the answer it gets at once. */
+type Routed = { backend: Backend; endpoints: ServiceEndpoint[] } | { code: number; text: string; backend?: Backend };
 
 /** Hop-by-hop headers (RFC 9110 7.6.1), never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
@@ -115,6 +120,8 @@ export class IngressProxy {
     private readonly backends: Backends,
     private readonly certs: CertStore,
     readonly cfg: ProxyConfig = defaultProxyConfig,
+    /** The addresses of an ExternalName backend's name (the cluster DNS, else the node's resolver). */
+    private readonly lookup: NameLookup = externalNameLookup(() => []),
   ) {}
 
   /** The plain-HTTP server (not yet listening). */
@@ -170,12 +177,25 @@ export class IngressProxy {
     this.agent.destroy();
   }
 
-  private route(req: IncomingMessage): { backend: Backend; endpoints: ServiceEndpoint[] } | { code: number; text: string; backend?: Backend } {
+  /** Where a request goes; a promise only for an ExternalName backend, whose name is looked up. */
+  private route(req: IncomingMessage): Routed | Promise<Routed> {
     const m = this.routes.match(req.headers.host, pathOf(req.url ?? '/'));
     if (!m) return { code: 404, text: '404 page not found\n' };
     const r = this.backends.resolve(m.backend);
     if (!r.ok) return { code: 503, text: `503 Service Unavailable: ${r.reason}\n`, backend: m.backend };
+    if (r.externalName !== undefined) return this.external(m.backend, r.externalName, r.port);
     return { backend: m.backend, endpoints: this.backends.order(m.backend, r) };
+  }
+
+  /** An ExternalName backend's addresses at its port, tried in the order the DNS gave them; a name that does not resolve is a 502, as Traefik's dial error. */
+  private async external(backend: Backend, name: string, port: number): Promise<Routed> {
+    try {
+      const addresses = await this.lookup(name);
+      return { backend, endpoints: addresses.map((ip) => ({ ip, port })) };
+    } catch (e) {
+      log.debug('cannot resolve an ExternalName backend', { name, err: (e as Error).message });
+      return { code: 502, text: '502 Bad Gateway\n', backend };
+    }
   }
 
   private record(backend: Backend | undefined, code: number, start: bigint): void {
@@ -194,11 +214,18 @@ export class IngressProxy {
       return this.record(undefined, 308, start);
     }
     const r = this.route(req);
+    if (r instanceof Promise) return void r.then((routed) => this.forward(req, res, scheme, routed, start));
+    this.forward(req, res, scheme, r, start);
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse, scheme: Scheme, r: Routed, start: bigint): void {
     if ('code' in r) {
       req.resume();
       plain(res, r.code, r.text);
       return this.record(r.backend, r.code, start);
     }
+    // (a client gone while the name was looked up: nothing to forward)
+    if (res.destroyed) return;
     res.once('close', () => this.record(r.backend, res.statusCode, start));
     this.attempt(req, res, scheme, r.endpoints, 0);
   }
@@ -254,10 +281,16 @@ export class IngressProxy {
     const start = process.hrtime.bigint();
     socket.on('error', () => socket.destroy());
     const r = this.route(req);
+    if (r instanceof Promise) return void r.then((routed) => this.forwardUpgrade(req, socket, head, scheme, routed, start));
+    this.forwardUpgrade(req, socket, head, scheme, r, start);
+  }
+
+  private forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: Scheme, r: Routed, start: bigint): void {
     if ('code' in r) {
       rawReply(socket, r.code, STATUS_TEXT[r.code] ?? '', r.text);
       return this.record(r.backend, r.code, start);
     }
+    if (socket.destroyed) return;
     this.upgradeAttempt(req, socket, head, scheme, r.backend, r.endpoints, 0, start);
   }
 

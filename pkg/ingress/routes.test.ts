@@ -118,8 +118,17 @@ describe('default backend and conflicts', () => {
     expect(svcOf(t, 'b.com', '/')).toBe('older-default');
   });
 
-  it('a resource backend is routed (and refused later), and backends keep their Ingress\'s namespace', () => {
-    const r: Ingress = { metadata: { name: 'r', namespace: 'shop', creationTimestamp: '2026-01-01T00:00:00Z' }, spec: { defaultBackend: { resource: { apiGroup: 'k8s.example.com', kind: 'Bucket', name: 'static' } } } };
-    expect(new RouteTable([r]).match('a.com', '/')?.backend).toEqual({ namespace: 'shop', ingress: 'r', resource: 'Bucket.k8s.example.com/static' });
+  it('a resource backend is left out, as ingress-nginx and Traefik skip it, and backends keep their Ingress\'s namespace', () => {
+    const bucket = { resource: { apiGroup: 'k8s.example.com', kind: 'Bucket', name: 'static' } };
+    const r: Ingress = {
+      metadata: { name: 'r', namespace: 'shop', creationTimestamp: '2026-01-01T00:00:00Z' },
+      spec: { defaultBackend: bucket, rules: [{ host: 'a.com', http: { paths: [{ path: '/static', pathType: 'Prefix', backend: bucket }, { path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
+    };
+    // (its path is not there: /static is served by a.com's / rule; nothing else and no default backend: 404)
+    expect(new RouteTable([r]).match('a.com', '/static/x')?.backend).toEqual({ namespace: 'shop', ingress: 'r', service: 'web', port: { number: 80 } });
+    expect(new RouteTable([r]).match('b.com', '/')).toBeUndefined();
+    // (the default backend is the oldest Ingress's that names a Service)
+    const later = ing([], { name: 'later', created: '2026-02-01T00:00:00Z', defaultBackend: 'later-default' });
+    expect(svcOf(new RouteTable([r, later]), 'b.com', '/')).toBe('later-default');
   });
 });

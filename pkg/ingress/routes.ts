@@ -9,16 +9,18 @@
 // slash is ignored); ImplementationSpecific is Prefix, with an empty path meaning `/`. Then the
 // default backend (of the oldest Ingress that has one). When two Ingresses give the same host,
 // path and type, the older Ingress wins (creation time, then namespace/name), as ingress-nginx does.
+// A resource backend (spec.*.backend.resource) is not something to proxy to: its path, or default
+// backend, is left out, as ingress-nginx skips it ("does not contain a service backend, using
+// default backend") and Traefik ("resource backends are not supported"), so its requests go to
+// what else matches, else the default backend, else 404.
 import type { Ingress, IngressBackend } from '../api/types.js';
 
-/** Where a matched request goes: a Service port (by name or number) in the Ingress's namespace, or another resource. */
+/** Where a matched request goes: a Service port (by name or number) in the Ingress's namespace. */
 export interface Backend {
   namespace: string;
   ingress: string;
-  service?: string;
+  service: string;
   port?: { name?: string; number?: number };
-  /** spec.*.backend.resource: not something this controller can proxy to. */
-  resource?: string;
 }
 
 interface PathRoute {
@@ -94,12 +96,10 @@ export function byAge(a: Ingress, b: Ingress): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-function backendOf(ing: Ingress, b: IngressBackend | undefined): Backend {
-  const namespace = ing.metadata?.namespace ?? 'default';
-  const ingress = ing.metadata?.name ?? '';
-  if (b?.service?.name) return { namespace, ingress, service: b.service.name, port: b.service.port ?? {} };
-  const r = b?.resource;
-  return { namespace, ingress, resource: r ? `${r.kind ?? ''}${r.apiGroup ? `.${r.apiGroup}` : ''}/${r.name ?? ''}` : '<none>' };
+/** A Service backend; undefined for a resource backend (or none), which is left out. */
+function backendOf(ing: Ingress, b: IngressBackend | undefined): Backend | undefined {
+  if (!b?.service?.name) return undefined;
+  return { namespace: ing.metadata?.namespace ?? 'default', ingress: ing.metadata?.name ?? '', service: b.service.name, port: b.service.port ?? {} };
 }
 
 export class RouteTable {
@@ -112,14 +112,16 @@ export class RouteTable {
   constructor(ingresses: readonly Ingress[]) {
     for (const ing of [...ingresses].sort(byAge)) {
       const spec = ing.spec ?? {};
-      if (spec.defaultBackend && !this.defaultBackend) this.defaultBackend = backendOf(ing, spec.defaultBackend);
+      if (!this.defaultBackend) this.defaultBackend = backendOf(ing, spec.defaultBackend);
       for (const rule of spec.rules ?? []) {
         const host = (rule.host ?? '').toLowerCase();
         const bucket = this.bucket(host);
         for (const p of rule.http?.paths ?? []) {
+          const backend = backendOf(ing, p.backend);
+          if (!backend) continue;
           const type = p.pathType === 'Exact' ? 'Exact' : 'Prefix';
           const path = p.path || '/';
-          bucket.add({ path, elements: pathElements(path), exact: type === 'Exact', backend: backendOf(ing, p.backend) });
+          bucket.add({ path, elements: pathElements(path), exact: type === 'Exact', backend });
         }
       }
     }

@@ -27,6 +27,8 @@ export interface ServiceLike {
     /** "None" or empty: headless, no proxying. */
     clusterIP?: string;
     ports?: ServicePortLike[];
+    /** An ExternalName Service's DNS name (the ingress proxy's backend; kube-proxy skips the Service). */
+    externalName?: string;
     externalIPs?: string[];
     sessionAffinity?: string;
     sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };

@@ -12,6 +12,7 @@ import type { ApiClient } from '../client/api-client.js';
 import { Informer } from '../client/informer.js';
 import { core, IngressClasses, Ingresses, isNotFound } from '../client/rest-client.js';
 import { Backends } from '../ingress/backends.js';
+import { externalNameLookup } from '../ingress/external-names.js';
 import { IngressProxy } from '../ingress/proxy.js';
 import { RouteTable } from '../ingress/routes.js';
 import { CertStore } from '../ingress/tls-certs.js';
@@ -68,6 +69,8 @@ export interface NodeIngressConfig {
   nodeIP: string;
   /** How often the TLS Secrets are fetched again. */
   secretRefreshMs: number;
+  /** The cluster DNS servers ExternalName backends are looked up through (none: the node's resolver). */
+  dnsServers?: () => string[];
 }
 
 export class NodeIngressController {
@@ -104,7 +107,7 @@ export class NodeIngressController {
       service: (namespace, name) => src.services.get(`${namespace}/${name}`),
       slices: (namespace, service) => [...(this.slicesByService.get(`${namespace}/${service}`)?.values() ?? [])],
     });
-    this.proxy = new IngressProxy(backends, this.certs);
+    this.proxy = new IngressProxy(backends, this.certs, undefined, externalNameLookup(cfg.dnsServers ?? (() => [])));
   }
 
   private sliceKey(s: EndpointSlice): string | undefined {
