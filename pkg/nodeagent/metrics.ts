@@ -35,6 +35,21 @@ export function recordContainerStart(containerType: string, errorCode?: string):
   startedContainers.inc({ container_type: containerType });
   if (errorCode) startedContainersErrors.inc({ container_type: containerType, code: errorCode });
 }
+/**
+ * RestartedPodTotal: pods started again under the UID of an instance that was still stopping
+ * (the kubelet's HandlePodCleanups restarts them once SyncKnownPods has purged the old worker),
+ * static "true" and API pods "" (never "false"). Housekeeping adds both counts every pass, so both
+ * series are there, at 0, from the agent's start.
+ */
+const restartedPods = new Counter({
+  name: 'kubelet_restarted_pods_total',
+  help: alpha('Number of pods that have been restarted because they were deleted and recreated with the same UID while the kubelet was watching them (common for static pods, extremely uncommon for API pods)'),
+  labelNames: ['static'],
+});
+export function recordRestartedPods(staticPods: number, apiPods = 0): void {
+  restartedPods.inc({ static: 'true' }, staticPods);
+  restartedPods.inc({ static: '' }, apiPods);
+}
 /** The eviction manager's Evictions: a pod evicted, by the signal whose threshold (or local storage limit) it was evicted for. */
 const evictionsTotal = new Counter({ name: 'kubelet_evictions', help: alpha('Cumulative number of pod evictions by eviction signal'), labelNames: ['eviction_signal'] });
 export const recordEviction = (signal: string): void => void evictionsTotal.inc({ eviction_signal: signal });

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { register } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Pod } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
@@ -42,6 +43,12 @@ function setup(over: Partial<ConstructorParameters<typeof StaticPods>[0]> = {}) 
   });
   const uidOf = (image: string) => [...workers].find(([, p]) => p.spec?.containers?.[0]?.image === image)?.[0];
   return { dir, sp, workers, calls, uidOf };
+}
+
+/** kubelet_restarted_pods_total{static="true"} (unit test files share a worker's registry: read as deltas). */
+async function staticRestarts(): Promise<number> {
+  const m = await register.getSingleMetric('kubelet_restarted_pods_total')?.get();
+  return m?.values.find((v) => v.labels.static === 'true')?.value ?? 0;
 }
 
 describe('StaticPods', () => {
@@ -89,6 +96,45 @@ describe('StaticPods', () => {
     t.workers.delete('fixed-uid');
     await vi.waitFor(() => expect(t.calls).toEqual(['run f:1', 'stop fixed-uid', 'run f:2']), { timeout: 2000 });
     expect(t.sp.get('fixed-uid')?.pod.spec?.containers?.[0]?.image).toBe('f:2');
+  });
+
+  it('counts a static pod started again under the UID of an instance still stopping in kubelet_restarted_pods_total{static="true"}, not one under a new UID', async () => {
+    const t = setup();
+    const scan = () => (t.sp as unknown as { source: { scan(): Promise<void> } }).source.scan();
+    const before = await staticRestarts();
+    writeFileSync(join(t.dir, 'fixed.yaml'), manifest('fixed', 'f:1', 'fixed-uid'));
+    writeFileSync(join(t.dir, 'web.yaml'), manifest('web', 'w:1'));
+    await t.sp.start();
+    // An edit that keeps a fixed metadata.uid: the same UID again, once the old instance is gone.
+    writeFileSync(join(t.dir, 'fixed.yaml'), manifest('fixed', 'f:2', 'fixed-uid'));
+    await scan();
+    expect(await staticRestarts()).toBe(before); // (not before it starts)
+    t.workers.delete('fixed-uid');
+    await vi.waitFor(() => expect(t.calls).toContain('run f:2'), { timeout: 2000 });
+    expect(await staticRestarts()).toBe(before + 1);
+    // A file taken away and put back (the same content: the same UID) while its pod still stops.
+    const web = t.uidOf('w:1')!;
+    unlinkSync(join(t.dir, 'web.yaml'));
+    await scan();
+    writeFileSync(join(t.dir, 'web.yaml'), manifest('web', 'w:1'));
+    await scan();
+    t.workers.delete(web);
+    await vi.waitFor(() => expect(t.calls.filter((c) => c === 'run w:1')).toHaveLength(2), { timeout: 2000 });
+    expect(await staticRestarts()).toBe(before + 2);
+    // An edit under a new UID replaces the pod; no restart. Nor does one put back after its pod had gone.
+    const web2 = t.uidOf('w:1')!;
+    writeFileSync(join(t.dir, 'web.yaml'), manifest('web', 'w:2'));
+    await scan();
+    t.workers.delete(web2);
+    await vi.waitFor(() => expect(t.calls).toContain('run w:2'), { timeout: 2000 });
+    const w2 = t.uidOf('w:2')!;
+    unlinkSync(join(t.dir, 'web.yaml'));
+    await scan();
+    t.workers.delete(w2);
+    writeFileSync(join(t.dir, 'web.yaml'), manifest('web', 'w:2'));
+    await scan();
+    await vi.waitFor(() => expect(t.calls.filter((c) => c === 'run w:2')).toHaveLength(2), { timeout: 2000 });
+    expect(await staticRestarts()).toBe(before + 2);
   });
 
   it('makes the mirror pods at once when the Node becomes known just after the pods are listed', async () => {

@@ -14,6 +14,7 @@ import type { KubeObject, Pod } from '../api/types.js';
 import type { ApiClient } from '../client/api-client.js';
 import { Pods, StatusError } from '../client/rest-client.js';
 import { logger } from '../util/log.js';
+import { recordRestartedPods } from './metrics.js';
 import { ANN_CONFIG_HASH, ANN_CONFIG_MIRROR, isMirrorPod, type StaticPod } from './static-pod-manifest.js';
 import { FILE_CHECK_FREQUENCY_MS, StaticPodSource } from './static-pod-source.js';
 
@@ -144,6 +145,8 @@ export class StaticPods {
   private readonly stopping = new Map<string, string>();
   /** New static pods not started yet: an earlier pod of the same namespace/name is still stopping. */
   private readonly waiting = new Map<string, StaticPod>();
+  /** Waiting static pods whose UID is that of an instance still stopping: a restart once they start. */
+  private readonly restarting = new Set<string>();
   private waitTimer: NodeJS.Timeout | undefined;
 
   private apply(pods: Map<string, StaticPod>): void {
@@ -152,11 +155,20 @@ export class StaticPods {
     for (const [uid, sp] of this.previous) {
       if (!replaced(uid)) continue;
       this.announced.delete(uid);
-      if (this.waiting.delete(uid)) continue; // (never started)
+      if (this.waiting.delete(uid)) {
+        this.restarting.delete(uid);
+        continue; // (never started)
+      }
       this.stopping.set(uid, fullName(sp.pod));
       this.d.run(uid, undefined);
     }
-    for (const [uid, sp] of pods) if (replaced(uid)) this.waiting.set(uid, sp);
+    for (const [uid, sp] of pods) {
+      if (!replaced(uid)) continue;
+      this.waiting.set(uid, sp);
+      // (the same UID back while its earlier instance stops: a file put back, or edited with a
+      // fixed metadata.uid; the kubelet's UpdatePod flags restartRequested and counts the restart)
+      if (this.d.running(uid)) this.restarting.add(uid);
+    }
     this.previous = new Map(pods);
     this.startWaiting();
     this.syncMirrors();
@@ -171,6 +183,7 @@ export class StaticPods {
     for (const [uid, sp] of [...this.waiting]) {
       if (busy.has(fullName(sp.pod))) continue;
       this.waiting.delete(uid);
+      if (this.restarting.delete(uid)) recordRestartedPods(1);
       this.d.run(uid, sp.pod);
     }
     if (this.waiting.size) {
