@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answeredCode, ruleMatches } from './admission-webhook.js';
+import { answeredError, ruleMatches } from './admission-webhook.js';
 import { deployments, nodes, pods } from './registry/resources.js';
 
 const req = (resource: typeof pods, operation: 'CREATE' | 'UPDATE' | 'DELETE' = 'CREATE', subresource?: string) => ({ resource, operation, subresource });
@@ -29,11 +29,14 @@ describe('ruleMatches', () => {
   });
 });
 
-describe('answeredCode', () => {
-  it("is a webhook's error answer's code as client-go's StatusError has it: a Failure Status's own, else the HTTP status", () => {
-    expect(answeredCode(500, 'boom')).toBe(500);
-    expect(answeredCode(502, '{"message":"not a Status"}')).toBe(502);
-    expect(answeredCode(403, JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'slow down', code: 429 }))).toBe(429);
-    expect(answeredCode(404, JSON.stringify({ status: 'Success', code: 200 }))).toBe(404);
+describe('answeredError', () => {
+  it("is a webhook's error answer as client-go's StatusError has it: a Failure Status's own code and message, else the HTTP status in NewGenericServerResponse's words", () => {
+    expect(answeredError(500, 'text/plain; charset=utf-8', 'boom\n')).toEqual({ code: 500, message: 'an error on the server ("boom") has prevented the request from succeeding' });
+    expect(answeredError(502, 'application/json', '{"message":"not a Status"}')).toEqual({ code: 502, message: 'an error on the server ("unknown") has prevented the request from succeeding' });
+    expect(answeredError(403, 'application/json', JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'slow down', code: 429 }))).toEqual({ code: 429, message: 'slow down' });
+    expect(answeredError(404, 'application/json', JSON.stringify({ status: 'Success', code: 200 }))).toEqual({ code: 404, message: 'the server could not find the requested resource' });
+    expect(answeredError(403, 'text/plain', 'not you')).toEqual({ code: 403, message: 'not you' });
+    expect(answeredError(503, 'text/plain', 'later')).toEqual({ code: 503, message: 'the server is currently unable to handle the request' });
+    expect(answeredError(418, 'text/plain', 'teapot')).toEqual({ code: 418, message: 'the server responded with the status code 418 but did not return more information' });
   });
 });

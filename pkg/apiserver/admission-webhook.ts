@@ -181,20 +181,42 @@ async function target(w: Webhook, access: WebhookAccess): Promise<{ url: URL; ho
   return { url, host: up.host, port: up.port, servername: dns };
 }
 
+/** apimachinery's NewGenericServerResponse words for an answer's status code, by code. */
+const GENERIC_RESPONSE: Record<number, string | ((server: string) => string)> = {
+  409: 'the server reported a conflict',
+  404: 'the server could not find the requested resource',
+  400: 'the server rejected our request for an unknown reason',
+  401: 'the server has asked for the client to provide credentials',
+  403: (server) => server,
+  406: (server) => (server === '' || server === 'unknown' ? 'the server was unable to respond with a content type that the client supports' : server),
+  415: (server) => server,
+  405: 'the server does not allow this method on the requested resource',
+  422: 'the server rejected our request due to an error in our request',
+  503: 'the server is currently unable to handle the request',
+  504: 'the server was unable to return a response in the time allotted, but may still be processing the request',
+  429: 'the server has received too many requests and has asked us to try again later',
+};
+
 /**
- * The code of the StatusError client-go's Request gives for a webhook's answer outside 2xx
- * (transformResponse, Result.Error): the answer's own code when its body is a metav1.Status of
- * status Failure, else the HTTP status (NewGenericServerResponse). The dispatchers count the call
- * with it (ErrCallingWebhook.Status).
+ * The StatusError client-go's Request makes of a webhook's answer outside 2xx (transformResponse,
+ * Result.Error), as its code and message: the answer's own when its body is a metav1.Status of
+ * status Failure, else the HTTP status with NewGenericServerResponse's words, which quote a text
+ * body (its first 2048 bytes, trimmed; any other body is "unknown"). The dispatchers count the
+ * call by that code and refuse with that message (ErrCallingWebhook).
  */
-export function answeredCode(httpStatus: number, body: string): number {
+export function answeredError(httpStatus: number, contentType: string | undefined, body: string): { code: number; message: string } {
   try {
     const s: unknown = JSON.parse(body);
-    if (isObject(s) && s.status === 'Failure') return typeof s.code === 'number' ? s.code : 0;
+    if (isObject(s) && s.status === 'Failure') return { code: typeof s.code === 'number' ? s.code : 0, message: typeof s.message === 'string' ? s.message : '' };
   } catch {
-    // not JSON: the HTTP status
+    // not a Status
   }
-  return httpStatus;
+  const server = /^text\//i.test(contentType ?? '') ? Buffer.from(body).subarray(0, 2048).toString().trim() : 'unknown';
+  const words = GENERIC_RESPONSE[httpStatus];
+  const message =
+    typeof words === 'function' ? words(server)
+    : words ?? (httpStatus >= 500 ? `an error on the server (${JSON.stringify(server)}) has prevented the request from succeeding` : `the server responded with the status code ${httpStatus} but did not return more information`);
+  return { code: httpStatus, message };
 }
 
 /** POSTs the review and returns the webhook's response (throws with the reason the call failed, and the answer's code when it came with one). */
@@ -222,8 +244,10 @@ async function call(w: Webhook, req: AdmissionRequest, access: WebhookAccess): P
         });
         res.on('end', () => {
           const t = Buffer.concat(chunks).toString();
-          if ((res.statusCode ?? 0) >= 300) reject(Object.assign(new Error(`${where}: the server responded with status ${res.statusCode}: ${t.slice(0, 200)}`), { code: answeredCode(res.statusCode ?? 0, t) }));
-          else resolve(t);
+          if ((res.statusCode ?? 0) >= 300) {
+            const answer = answeredError(res.statusCode ?? 0, res.headers['content-type'], t);
+            reject(Object.assign(new Error(`failed to call webhook: ${answer.message}`), { code: answer.code }));
+          } else resolve(t);
         });
         res.on('error', (e) => reject(new Error(`${where}: ${e.message}`)));
       },

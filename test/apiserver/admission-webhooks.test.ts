@@ -243,13 +243,14 @@ describe('admission webhooks', () => {
     });
   });
 
-  it("counts a call the webhook answered with an HTTP error by that answer's code, as 1.32's dispatchers count ErrCallingWebhook's Status", async () => {
+  it("refuses and counts a call the webhook answered with an HTTP error by that answer, as 1.32's dispatchers take ErrCallingWebhook's Status", async () => {
     const calls = (name: string, code: number, rejected: boolean) => metric(`apiserver_admission_webhook_request_total{name="${name}",type="validating",operation="CREATE",code="${code}",rejected="${rejected}"}`);
     const refusals = (name: string, code: number) => metric(`apiserver_admission_webhook_rejection_count{name="${name}",type="validating",operation="CREATE",error_type="calling_webhook_error",rejection_code="${code}"}`);
     const series = () => Promise.all([calls('http500.example.com', 500, true), refusals('http500.example.com', 500), calls('status.example.com', 429, false), calls('http500.example.com', 503, true)]);
     const before = await series();
     await withConfig('Validating', [hook('http500.example.com', '/http-500')], async () => {
-      expect((await failure(cp.admin.create(Pods, 'default', withLabels('h1', {})))).code).toBe(500);
+      const e = await failure(cp.admin.create(Pods, 'default', withLabels('h1', {})));
+      expect([e.code, e.message]).toEqual([500, 'Internal error occurred: failed calling webhook "http500.example.com": failed to call webhook: an error on the server ("boom") has prevented the request from succeeding']);
     });
     // (a Failure Status in the body gives its own code; under Ignore the call is not a rejection)
     await withConfig('Validating', [hook('status.example.com', '/status-429', { failurePolicy: 'Ignore' })], async () => {
