@@ -54,7 +54,7 @@ import { GrpcServer } from './grpc/server.js';
 import { ensureJoinToken, handleJoin, isJoinPath, type JoinDeps } from './join.js';
 import { systemNamespaces } from './registry/operations.js';
 import { Storage } from './storage.js';
-import { reconcileKubernetesEndpoints, reconcileKubernetesService } from './kubernetes-service.js';
+import { MASTER_LEASES, masterLeaseIPs, masterLeaseKey, masterLeaseValue, reconcileKubernetesEndpoints, reconcileKubernetesService } from './kubernetes-service.js';
 import { parsePortRange, ServiceAllocator } from './registry/service-allocator.js';
 import { WatchCache } from './watch-cache.js';
 import { defaultIngressClassAdmission, ensureDefaultIngressClass } from './admission-ingress-class.js';
@@ -80,8 +80,7 @@ const log = logger('apiserver');
 /** kubeadm's default service range; the controller-manager's default pod CIDR is 10.244.0.0/16. */
 export const DEFAULT_SERVICE_CIDR = '10.96.0.0/16';
 
-/** Where apiservers keep their master leases (one key each, `<address>:<port>`), and for how long one lives unrenewed. */
-const MASTER_LEASES = '/registry/masterleases/';
+/** How long an apiserver's master lease lives unrenewed. */
 const MASTER_LEASE_TTL_SECONDS = 15;
 
 let metricsStarted = false;
@@ -422,7 +421,7 @@ export class ApiServer {
 
   /** This apiserver's master lease key: alive while it renews it. */
   private get masterLeaseKey(): string {
-    return `${MASTER_LEASES}${this.config.advertiseAddress}:${this.port}`;
+    return masterLeaseKey(this.config.advertiseAddress);
   }
 
   /**
@@ -434,7 +433,8 @@ export class ApiServer {
     return this.endpointsExclusive(async () => {
       if (this.endpointsStopped) return;
       const storage = this.storage!;
-      await storage.put(this.masterLeaseKey, '', await storage.grantLease(MASTER_LEASE_TTL_SECONDS));
+      const stored = await storage.get(this.masterLeaseKey).then((v) => v?.json, () => undefined);
+      await storage.put(this.masterLeaseKey, masterLeaseValue(this.config.advertiseAddress, stored), await storage.grantLease(MASTER_LEASE_TTL_SECONDS));
       const target = { clusterIP: this.serviceAllocator!.firstIP, port: this.port, apiservers: await this.liveApiservers() };
       await reconcileKubernetesService(this.kubernetesServiceStores(), target, { ...systemCtx, warnings: [] });
     });
@@ -466,12 +466,10 @@ export class ApiServer {
     return run;
   }
 
-  /** Every apiserver whose master lease is alive. */
+  /** Every apiserver whose master lease is alive, on this one's port (the lease names an IP only, as 1.32's). */
   private async liveApiservers(): Promise<{ address: string; port: number }[]> {
-    return (await this.storage!.keys(MASTER_LEASES)).flatMap((k) => {
-      const m = /([^/]+):(\d+)$/.exec(k);
-      return m ? [{ address: m[1]!, port: Number(m[2]) }] : [];
-    });
+    const { items } = await this.storage!.list(MASTER_LEASES);
+    return masterLeaseIPs(items.map((i) => i.json)).map((address) => ({ address, port: this.port }));
   }
 
   private kubernetesServiceStores() {

@@ -3,9 +3,50 @@
 // and an Endpoints and an EndpointSlice naming every live apiserver's advertised address (the
 // "lease" endpoint reconciler: each apiserver keeps a key with a 15 s etcd lease under
 // /registry/masterleases/, renewed every 10 s, and the endpoints list the keys alive).
+import { isIPv6 } from 'node:net';
 import type { Endpoints, EndpointSlice, KubeObject, Service } from '../api/types.js';
+import { ipString } from '../util/ip-string.js';
 import { ApiError } from './errors.js';
 import type { RequestContext, Store } from './registry/store.js';
+
+/** Where apiservers keep their master leases (reconcilers/lease.go's baseKey). */
+export const MASTER_LEASES = '/registry/masterleases/';
+
+/**
+ * An apiserver's master lease key (lease.go UpdateLease: path.Join(baseKey, ip.String())): its
+ * advertised IP as Go writes it (/registry/masterleases/fd00::1 for FD00:0::1), no port; the
+ * apiservers of a cluster share theirs.
+ */
+export function masterLeaseKey(advertiseAddress: string): string {
+  return `${MASTER_LEASES}${ipString(advertiseAddress)}`;
+}
+
+/**
+ * A master lease's value as UpdateLease leaves it: an Endpoints with the one address, its
+ * generation one past the stored one's (GuaranteedUpdate stores, and so renews the TTL, only
+ * when something changed). `stored`: the key's value before, if any.
+ */
+export function masterLeaseValue(advertiseAddress: string, stored?: string): string {
+  let generation = 0;
+  try {
+    generation = Number((JSON.parse(stored ?? '') as KubeObject).metadata?.generation) || 0;
+  } catch {
+    // (none yet, or a lease in an older form: as a new one)
+  }
+  return JSON.stringify({ kind: 'Endpoints', apiVersion: 'v1', metadata: { generation: generation + 1 }, subsets: [{ addresses: [{ ip: ipString(advertiseAddress) }] }] });
+}
+
+/** The IPs the leases name (ListLeases: each Endpoints' first address; others are skipped). */
+export function masterLeaseIPs(values: string[]): string[] {
+  return values.flatMap((v) => {
+    try {
+      const ip = (JSON.parse(v) as Endpoints).subsets?.[0]?.addresses?.[0]?.ip;
+      return ip ? [ip] : [];
+    } catch {
+      return [];
+    }
+  });
+}
 
 export const KUBERNETES_SERVICE = 'kubernetes';
 const NS = 'default';
@@ -56,7 +97,8 @@ function desiredSlice(t: KubernetesServiceTarget): EndpointSlice {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: { name: KUBERNETES_SERVICE, namespace: NS, labels: { 'kubernetes.io/service-name': KUBERNETES_SERVICE } },
-    addressType: 'IPv4',
+    // (endpointsadapter.go endpointSliceFromEndpoints: IPv6 when every address is)
+    addressType: addresses.length && addresses.every((a) => isIPv6(a)) ? 'IPv6' : 'IPv4',
     endpoints: addresses.map((a) => ({ addresses: [a], conditions: { ready: true } })),
     ports: [{ name: 'https', port: t.port, protocol: 'TCP' }],
   };
