@@ -6,6 +6,7 @@ import { secureServingFlags, startDelegatedServing } from '../../pkg/client/dele
 import { schedulerUserAgent } from '../../pkg/client/user-agent.js';
 import { Scheduler, defaultSchedulerConfig } from '../../pkg/scheduler/scheduler.js';
 import { parseFlags, usage } from '../../pkg/util/flags.js';
+import { logger } from '../../pkg/util/log.js';
 import { onStopSignal, runMain } from '../../pkg/util/main.js';
 
 const d = defaultSchedulerConfig;
@@ -32,7 +33,8 @@ async function main(): Promise<void> {
     return;
   }
   const client = connect(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)), parseTransport(flags['api-transport']), schedulerUserAgent());
-  const serving = await startDelegatedServing(flags, { pairName: 'kube-scheduler', userAgent: schedulerUserAgent() });
+  // (made beside the scheduler's start: a self-signed pair's RSA keys take a few hundred ms)
+  const serving = startDelegatedServing(flags, { pairName: 'kube-scheduler', userAgent: schedulerUserAgent() });
   const s = new Scheduler(client, {
     schedulerName: flags['scheduler-name'],
     leaderElect: flags['leader-elect'],
@@ -41,15 +43,20 @@ async function main(): Promise<void> {
     retryPeriodSec: flags['leader-elect-retry-period'],
     percentageOfNodesToScore: flags['percentage-of-nodes-to-score'],
     parallelBinds: flags['parallel-binds'],
+    // (as kube-scheduler's OnStoppedLeading: its supervisor starts it again, and it campaigns afresh)
+    onLeadershipLost: () => {
+      logger('scheduler').error('Leaderelection lost');
+      process.exit(1);
+    },
   });
   const stop = async () => {
     await s.stop();
-    serving?.close();
+    (await serving.catch(() => undefined))?.close();
     client.close();
     process.exit(0);
   };
   onStopSignal(stop);
-  await s.start();
+  await Promise.all([serving, s.start()]);
 }
 
 runMain('scheduler', main);

@@ -18,7 +18,7 @@ import { cleanupNode } from '../network/pod-network.js';
 import { cleanupAll } from '../runtime/cleanup.js';
 import { unmountAll } from '../runtime/syscalls.js';
 import { ImageManager } from '../runtime/image-service.js';
-import { alive, demoImage, distRoot, down as stopProcesses, serverEnv, nodeFlagsFor } from '../tsctl/cluster.js';
+import { alive, demoImage, distRoot, down as stopProcesses, serverEnv, nodeFlagsFor, SUPERVISOR_SCRIPT } from '../tsctl/cluster.js';
 import { run } from '../util/exec.js';
 
 export interface LabOptions {
@@ -67,11 +67,18 @@ export interface LabState {
 
 const statePath = (dir: string) => join(dir, 'lab.json');
 
-function spawnDetached(o: LabOptions, name: string, argv: string[], env: Record<string, string> = {}): number {
+/**
+ * Starts a component detached, its output in DATA_DIR/logs and its pid in DATA_DIR/run. With
+ * `supervised`, under tsctl up's supervisor (the pid file's then), which starts it again when it
+ * exits, as the kubelet restarts kubeadm's static pods: the scheduler and the controller manager
+ * exit when they lose their lease, as 1.32's do.
+ */
+function spawnDetached(o: LabOptions, name: string, argv: string[], env: Record<string, string> = {}, supervised = false): number {
   mkdirSync(join(o.dataDir, 'logs'), { recursive: true });
   mkdirSync(join(o.dataDir, 'run'), { recursive: true });
   const fd = openSync(join(o.dataDir, 'logs', `${name}.log`), 'a');
-  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd], env: { ...env, ...process.env, ...serverEnv } });
+  const command = supervised ? ['/bin/sh', '-c', SUPERVISOR_SCRIPT, `tskube-${name}`, ...argv] : argv;
+  const child = spawn(command[0]!, command.slice(1), { detached: true, stdio: ['ignore', fd, fd], env: { ...env, ...process.env, ...serverEnv } });
   closeSync(fd);
   child.unref();
   writeFileSync(join(o.dataDir, 'run', `${name}.pid`), String(child.pid));
@@ -161,8 +168,8 @@ export async function labUp(o: LabOptions): Promise<LabState> {
   await ensureUploadConfig(admin, { dataDir: o.dataDir, podSubnet: o.clusterCIDR });
   // (and, as its CoreDNS addon, kube-system/kube-dns: each node's agent is the cluster DNS behind it)
   await ensureKubeDnsService(admin, DEFAULT_SERVICE_CIDR);
-  spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--controllers', '*,bootstrapsigner,tokencleaner', ...securePort(o.dataDir, 'controller-manager', hostIP, 10257), '--cluster-cidr', o.clusterCIDR, ...o.controllerArgs]);
-  if (existsSync(join(distRoot, 'cmd/scheduler/main.js'))) spawnDetached(o, 'scheduler', [...node('cmd/scheduler/main.js'), '--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), ...securePort(o.dataDir, 'scheduler', hostIP, 10259), '--leader-elect-retry-period', '1', ...(o.schedulerArgs ?? [])]);
+  spawnDetached(o, 'controller-manager', [...node('cmd/controller-manager/main.js'), '--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--controllers', '*,bootstrapsigner,tokencleaner', ...securePort(o.dataDir, 'controller-manager', hostIP, 10257), '--cluster-cidr', o.clusterCIDR, ...o.controllerArgs], {}, true);
+  if (existsSync(join(distRoot, 'cmd/scheduler/main.js'))) spawnDetached(o, 'scheduler', [...node('cmd/scheduler/main.js'), '--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), ...securePort(o.dataDir, 'scheduler', hostIP, 10259), '--leader-elect-retry-period', '1', ...(o.schedulerArgs ?? [])], {}, true);
   // 4. Nodes: join with the token, then run an agent inside each node's namespace.
   const token = readFileSync(join(o.dataDir, 'join-token'), 'utf8').trim();
   const built = new ImageManager(join(o.dataDir, 'images'));

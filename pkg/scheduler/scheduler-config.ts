@@ -15,6 +15,13 @@ export interface SchedulerConfig {
   scheduledEvents: boolean;
   queue: QueueOptions;
   identity?: string;
+  /**
+   * Called when the lease is lost while the scheduler runs (not when it is stopped):
+   * kube-scheduler 1.32 exits then ("Leaderelection lost", status 1) for its supervisor to start
+   * it again, which the command wires; without it (in-process) the scheduler stops scheduling and
+   * campaigns again.
+   */
+  onLeadershipLost?: () => void;
 }
 
 export const defaultSchedulerConfig: SchedulerConfig = {

@@ -112,6 +112,7 @@ export class Scheduler {
       onStartedLeading: () => this.startLeading(),
       onStoppedLeading: () => {
         this.leading = false;
+        if (!this.stopped) this.cfg.onLeadershipLost?.();
       },
     });
     this.elector.start();

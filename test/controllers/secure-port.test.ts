@@ -3,8 +3,10 @@
 // --authorization-kubeconfig their own kubeconfig): their secure port serves HTTPS with a
 // self-signed certificate, /healthz to anyone, /metrics only to whom the apiserver authorizes
 // (TokenReview, SubjectAccessReview: a Prometheus service account bound to a ClusterRole allowing
-// the nonResourceURL /metrics, as kube-prometheus binds prometheus-k8s). Debian's Prometheus
-// scrapes both with manifests/prometheus.yml's jobs.
+// the nonResourceURL /metrics, as kube-prometheus binds prometheus-k8s); and the scheduler exits
+// with status 1 when it loses its lease ("Leaderelection lost"), for its supervisor to start it
+// again, while one stopped by SIGTERM exits 0. Debian's Prometheus scrapes both with
+// manifests/prometheus.yml's jobs.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +50,12 @@ async function startComponent(name: 'scheduler' | 'controller-manager', extra: s
 }
 
 const holder = async (lease: string) => ((await cp.admin.get(Leases, 'kube-system', lease).catch(() => undefined))?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
+
+/** Another member takes the lease, as one that found it expired would. */
+async function takeLease(lease: string): Promise<void> {
+  const l = await cp.admin.get(Leases, 'kube-system', lease);
+  await cp.admin.update(Leases, 'kube-system', lease, { ...l, spec: { ...(l.spec as object), holderIdentity: 'other-host_0', renewTime: new Date().toISOString().replace('Z', '000Z'), leaseDurationSeconds: 60 } });
+}
 
 async function serviceAccountToken(name: string): Promise<string> {
   await cp.admin.create(ServiceAccounts, 'monitoring', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: 'monitoring' } });
@@ -111,11 +119,24 @@ describe('kube-scheduler and kube-controller-manager secure ports', () => {
         expect((await scrape(url('/metrics'), cp.config.token)).status).toBe(200);
       }
       if (hasPrometheus) await prometheusTargets(sched.port, cm.port, prom);
+      // Stopped (tsctl down, a restart by systemd): exit 0, the lease given up.
+      cm.child.kill('SIGTERM');
+      expect(await cm.exited).toBe(0);
+      expect(cm.stderr()).not.toContain('leaderelection lost');
     } finally {
-      for (const c of [sched, cm]) {
-        c.child.kill('SIGTERM');
-        await c.exited;
-      }
+      sched.child.kill('SIGTERM');
+      await sched.exited;
+    }
+  }, 90_000);
+
+  it('the scheduler exits with status 1 when another takes its lease, saying so as 1.32 does', async () => {
+    const sched = await startComponent('scheduler', ['--leader-elect-retry-period', '1']);
+    for (const [c, lease, words] of [[sched, 'kube-scheduler', 'Leaderelection lost']] as const) {
+      await eventually(async () => (await holder(lease))?.includes('_') && (await holder(lease)) !== 'other-host_0', { timeoutMs: 30_000, what: `${lease} leading` });
+      await takeLease(lease);
+      const code = await Promise.race([c.exited, new Promise<string>((r) => setTimeout(() => r('still running'), 10_000))]);
+      expect(code).toBe(1);
+      expect(c.stderr()).toContain(`"msg":"${words}"`);
     }
   }, 90_000);
 });

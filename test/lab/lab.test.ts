@@ -397,7 +397,10 @@ describe('node loss in the lab', () => {
 
 describe('scheduler failover', () => {
   it('kill -9 of the leading scheduler: the standby binds once the lease has expired (8 s here), within 13 s', async () => {
-    const { pid: leaderPid, argv } = commandOf(join(dataDir, 'run', 'scheduler.pid'));
+    // (the pid file names the scheduler's supervisor: the scheduler is its child)
+    const { pid: supervisorPid, argv } = commandOf(join(dataDir, 'run', 'scheduler.pid'));
+    const leaderPid = Number(readFileSync(`/proc/${supervisorPid}/task/${supervisorPid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    expect(readFileSync(`/proc/${leaderPid}/cmdline`, 'utf8')).toContain('cmd/scheduler/main.js');
     const i = argv.indexOf('--secure-port');
     if (i >= 0) argv[i + 1] = String(await freePort());
     respawn(argv, 'scheduler-standby');
@@ -407,6 +410,11 @@ describe('scheduler failover', () => {
     await client.create(Pods, 'default', podOn('after-failover', state.nodes[0]!.name));
     await eventually(async () => ((await client.get(Pods, 'default', 'after-failover')).spec as { nodeName?: string }).nodeName, { timeoutMs: 18_000, what: 'bound by the standby' });
     expect(Date.now() - killedAt).toBeLessThan(13_000);
+    // (its supervisor started the killed one again, as the kubelet restarts a static pod)
+    await eventually(async () => {
+      const child = Number(readFileSync(`/proc/${supervisorPid}/task/${supervisorPid}/children`, 'utf8').trim().split(/\s+/)[0]);
+      return child > 0 && child !== leaderPid;
+    }, { timeoutMs: 5_000, what: 'the killed scheduler started again' });
     await client.delete(Pods, 'default', 'after-failover');
   }, 60_000);
 });
