@@ -103,3 +103,38 @@ describe('the serving pair', () => {
     await expect(servingCert({ certFile: join(dir, 'tls.crt'), pairName: 'x', bindAddress: '0.0.0.0' })).rejects.toThrow('--tls-cert-file and --tls-private-key-file must be given together');
   }, 30_000);
 });
+
+describe('client certificates', () => {
+  it('a certificate the client CA signed names its user (CN, O groups), authorized as any user; one of another CA is 401; none is anonymous', async () => {
+    const { ensureKubeletClientCert, ensurePki } = await import('../apiserver/pki.js');
+    const cluster = await ensurePki(join(dir, 'cluster'), ['127.0.0.1']);
+    const client = await ensureKubeletClientCert(join(dir, 'cluster'));
+    await ensurePki(join(dir, 'other'), ['127.0.0.1']);
+    const stranger = await ensureKubeletClientCert(join(dir, 'other'));
+    const asked: unknown[] = [];
+    const auth = new DelegatingAuth({
+      tokenReviews: async () => ({ status: { authenticated: false } }),
+      accessReviews: async (_p, body) => {
+        asked.push((body as { spec: unknown }).spec);
+        return { status: { allowed: (body as { spec: { groups: string[] } }).spec.groups.includes('kubeadm:cluster-admins') } };
+      },
+    });
+    const s = await startSecureServing({ host: '127.0.0.1', port: 0, certKey: await servingCert({ pairName: 'kube-scheduler', bindAddress: '127.0.0.1' }), auth, clientCA: cluster.caCert });
+    try {
+      const getWith = (pair?: { cert: string; key: string }) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          request({ host: '127.0.0.1', port: s.port, path: '/metrics', rejectUnauthorized: false, agent: false, ...pair }, (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode!, body }));
+          }).on('error', reject).end();
+        });
+      expect((await getWith(client)).status).toBe(200);
+      expect(asked).toEqual([{ user: 'kube-apiserver-kubelet-client', groups: ['kubeadm:cluster-admins', 'system:authenticated'], nonResourceAttributes: { path: '/metrics', verb: 'get' } }]);
+      expect(await getWith(stranger)).toMatchObject({ status: 401, body: expect.stringContaining('"reason":"Unauthorized"') });
+      expect(JSON.parse((await getWith()).body).message).toBe('forbidden: User "system:anonymous" cannot get path "/metrics"');
+    } finally {
+      s.server.close();
+      s.server.closeAllConnections();
+    }
+  }, 30_000);
+});
