@@ -161,6 +161,38 @@ describe('FlowDispatcher', () => {
     expect(await metric('apiserver_flowcontrol_current_executing_seats')).toContain('apiserver_flowcontrol_current_executing_seats{flow_schema="global-default",priority_level="global-default"} 0');
   });
 
+  it('charges a write the final seats of the watches its event goes to, counted from their establishment to their close', () => {
+    const d = new FlowDispatcher(source());
+    const user = { name: 'u', groups: ['system:authenticated'] };
+    const watch: FlowRequest = { user, verb: 'watch', resource: { group: '', resource: 'configmaps', namespace: 'n1' } };
+    const create: FlowRequest = { user, verb: 'create', resource: { group: '', resource: 'configmaps', namespace: 'n1' } };
+    const write = () => {
+      const a = d.admit(d.classify(create)!, create, 15_000, false);
+      a.finish();
+      return a.seats;
+    };
+    const watches = Array.from({ length: 25 }, () => d.admit(d.classify(watch)!, watch, 15_000, true, new URLSearchParams()));
+    // (waiting or being set up, a watch is not counted yet)
+    expect(write()).toBe(1);
+    for (const w of watches) w.finish();
+    expect(d.watchers.interested('', 'configmaps', 'n1', undefined)).toBe(25);
+    expect(write()).toBe(3);
+    // (another namespace's writes are not charged; nor a token's create, which makes no event)
+    const elsewhere: FlowRequest = { ...create, resource: { group: '', resource: 'configmaps', namespace: 'n2' } };
+    expect(d.admit(d.classify(elsewhere)!, elsewhere, 15_000, false).seats).toBe(1);
+    const token: FlowRequest = { user, verb: 'create', resource: { group: '', resource: 'serviceaccounts', subresource: 'token', namespace: 'n1' } };
+    d.watchers.register('', 'serviceaccounts', 'n1', undefined);
+    for (let i = 0; i < 20; i++) d.watchers.register('', 'serviceaccounts', undefined, undefined);
+    expect(d.admit(d.classify(token)!, token, 15_000, false).seats).toBe(1);
+    // a watch whose connection closes stops counting; one closed before it was established never counted
+    for (const w of watches) w.abandon();
+    const late = d.admit(d.classify(watch)!, watch, 15_000, true, new URLSearchParams());
+    late.abandon();
+    late.finish();
+    expect(d.watchers.interested('', 'configmaps', 'n1', undefined)).toBe(0);
+    expect(write()).toBe(1);
+  });
+
   it('deals each user of a ByUser schema its own hand of its level\'s queues', () => {
     const d = new FlowDispatcher(source());
     const user = (name: string): FlowRequest => ({ user: { name, groups: ['system:authenticated'] }, verb: 'list', resource: { group: '', resource: 'pods', namespace: 'a' } });

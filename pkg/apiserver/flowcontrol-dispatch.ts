@@ -18,8 +18,9 @@ import type { FlowSchema, PriorityLevelConfiguration } from '../api/types.js';
 import type { FlowRequest } from './flowcontrol-config.js';
 import { borrowing, levelLimits, statsOf, type FlowStats } from './flowcontrol-metrics.js';
 import { allocateSeats, BORROWING_ADJUSTMENT_MS, DemandStats, levelBounds, SeatDemand, type AllocItem, type LevelBounds } from './flowcontrol-borrowing.js';
-import { levelMaxSeats, listSeats } from './flowcontrol-work-estimate.js';
-import { dealHand, FlowRequestState, QueueSet, realClock, RequestPhase, type QueueSetClock, type QueueSetConfig, type RejectReason } from './flowcontrol-queueset.js';
+import { finalPhase, levelMaxSeats, listSeats, selectedName } from './flowcontrol-work-estimate.js';
+import { WatchTracker } from './flowcontrol-watch-tracker.js';
+import { dealHand, FlowRequestState, QueueSet, realClock, RequestPhase, type FinalPhase, type QueueSetClock, type QueueSetConfig, type RejectReason } from './flowcontrol-queueset.js';
 
 /** --max-requests-inflight (400) + --max-mutating-requests-inflight (200): the seats APF divides. */
 export const SERVER_CONCURRENCY_LIMIT = 600;
@@ -151,11 +152,14 @@ const observer = {
   executing(req: FlowRequestState, delta: 1 | -1) {
     const s = (req.flow as Flow).stats;
     s.executing += delta;
-    s.executingSeats += delta * req.seats;
     if (delta === 1) {
+      s.executingSeats += req.seats;
       s.dispatched++;
       s.waitExecuted.observe((req.startedAt - req.arrivedAt) / 1000);
     }
+  },
+  released(req: FlowRequestState) {
+    (req.flow as Flow).stats.executingSeats -= req.seats;
   },
   rejected(req: FlowRequestState, reason: RejectReason) {
     const s = (req.flow as Flow).stats;
@@ -177,9 +181,15 @@ export class Admission {
     private readonly clock: QueueSetClock,
     /** The seats it takes (an exempt one's: its queue set's state knows a limited one's). */
     readonly seats: number,
+    /** A watch's registration with the WatchTracker, made once it is established. */
+    private readonly registerWatch?: () => () => void,
   ) {
     this.startedAt = clock.now();
   }
+
+  /** The watch's registration's undoing, while it counts among its resource's watches. */
+  private forgetWatch: (() => void) | undefined;
+  private closed = false;
 
   /** Whether the request may execute now (exempt, or dispatched at once). */
   get executing(): boolean {
@@ -197,15 +207,21 @@ export class Admission {
     return new Promise((resolve) => (s.decided = resolve));
   }
 
-  /** The client went away while the request waited: it leaves its queue. */
+  /**
+   * The request's connection closed: a request still waiting leaves its queue, a watch stops
+   * counting among its resource's watches (WatchTracker's forget).
+   */
   abandon(): void {
+    this.closed = true;
     if (this.state?.phase === RequestPhase.Waiting) this.state.set.timeOut(this.state);
+    this.forgetWatch?.();
   }
 
-  /** The request's seat is given back (a watch's once it is established); idempotent. */
+  /** The request's seat is given back (a watch's once it is established, when it starts counting among the watches); idempotent. */
   finish(): void {
     if (this.finished || !this.executing) return;
     this.finished = true;
+    if (this.registerWatch && !this.closed) this.forgetWatch = this.registerWatch();
     const s = this.flow.stats;
     const seconds = (this.clock.now() - (this.state?.startedAt ?? this.startedAt)) / 1000;
     (this.watch ? s.execWatch : s.execRegular).observe(seconds);
@@ -232,7 +248,11 @@ export interface FlowConfigSource {
   match(r: FlowRequest): FlowSchema | undefined;
 }
 
+const MUTATING_VERBS = new Set(['create', 'update', 'patch', 'delete']);
+
 export class FlowDispatcher {
+  /** The established watches, by resource, namespace and name (a write's watchers). */
+  readonly watchers = new WatchTracker();
   private revision = '';
   private flows = new Map<string, Flow>();
   private levels = new Map<string, LevelState>();
@@ -267,17 +287,28 @@ export class FlowDispatcher {
   admit(flow: Flow, r: FlowRequest, waitMs: number, watch: boolean, query?: URLSearchParams, name?: string): Admission {
     const level = flow.level;
     const res = r.resource;
-    const seats = query && res && (r.verb === 'list' || r.verb === 'watch') ? listSeats(r.verb, name, query, () => this.objectCount(res.group, res.resource), level.maxSeats) : 1;
-    flow.stats.seats.observe(seats);
+    let seats = 1;
+    let final: FinalPhase | undefined;
+    if (res && (r.verb === 'list' || r.verb === 'watch')) {
+      if (query) seats = listSeats(r.verb, name, query, () => this.objectCount(res.group, res.resource), level.maxSeats);
+    } else if (res && MUTATING_VERBS.has(r.verb) && !(res.resource === 'serviceaccounts' && res.subresource === 'token' && res.group === '')) {
+      // (isRequestExemptFromWatchEvents: a service account token's create makes no event)
+      final = finalPhase(this.watchers.interested(res.group, res.resource, res.namespace, name), level.maxSeats);
+    }
+    // (a watch is registered under its name, or the one its fieldSelector's metadata.name= gives it)
+    const registerWatch = watch && res ? () => this.watchers.register(res.group, res.resource, res.namespace, name ?? selectedName(query?.get('fieldSelector') ?? '')) : undefined;
+    flow.stats.seats.observe(final && final.seats > seats ? final.seats : seats);
     if (!level.set) {
+      // (an exempt request's final phase is not held: its seats limit nothing)
+      if (final && final.seats > seats) seats = final.seats;
       flow.stats.executing++;
       flow.stats.executingSeats += seats;
       flow.stats.dispatched++;
       level.demand.add(seats);
-      return new Admission(flow, undefined, watch, this.clock, seats);
+      return new Admission(flow, undefined, watch, this.clock, seats, registerWatch);
     }
-    const state = level.set.start(flow, flow.hand(r) ?? EMPTY, waitMs, seats);
-    return new Admission(flow, state, watch, this.clock, seats);
+    const state = level.set.start(flow, flow.hand(r) ?? EMPTY, waitMs, seats, final);
+    return new Admission(flow, state, watch, this.clock, state.seats, registerWatch);
   }
 
   /** Digests the configuration when it changed (apf_controller's digestConfigObjects): limits, queues, flows. */

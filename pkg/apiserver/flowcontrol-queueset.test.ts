@@ -28,12 +28,14 @@ function setUp(config: Partial<QueueSetConfig>) {
   const clock = new FakeClock();
   const rejected: [string, RejectReason][] = [];
   const order: string[] = [];
+  const released: string[] = [];
   const qs = new QueueSet({ exempt: false, concurrencyLimit: 1, queues: 8, handSize: 1, queueLengthLimit: 50, ...config }, clock, {
     queued: () => {},
     executing: (r, d) => void (d === 1 && order.push(r.flow as string)),
+    released: (r) => void released.push(r.flow as string),
     rejected: (r, reason) => void rejected.push([r.flow as string, reason]),
   });
-  return { clock, qs, rejected, order };
+  return { clock, qs, rejected, order, released };
 }
 
 describe('a priority level that rejects (no queues)', () => {
@@ -143,6 +145,21 @@ describe('a priority level that queues', () => {
     reject.qs.start('a', undefined, 0, 3);
     expect(reject.qs.start('b', undefined, 0, 2).phase).toBe(RequestPhase.Rejected);
     expect(reject.qs.start('c', undefined, 0, 1).phase).toBe(RequestPhase.Executing);
+  });
+
+  it('holds a write\'s final-phase seats for its additional latency after it finishes, then dispatches into them', () => {
+    const { qs, clock, released } = setUp({ concurrencyLimit: 3 });
+    const write = qs.start('write', [0], 60_000, 1, { seats: 3, ms: 5 });
+    expect([write.phase, write.seats, qs.seatsInUse]).toEqual([RequestPhase.Executing, 3, 3]);
+    const next = qs.start('next', [1], 60_000);
+    expect(next.phase).toBe(RequestPhase.Waiting);
+    qs.finish(write);
+    // (done executing, its seats still held while its watchers' events go out)
+    expect([write.phase, qs.requestsExecuting, qs.seatsInUse, next.phase]).toEqual([RequestPhase.Done, 0, 3, RequestPhase.Waiting]);
+    expect(released).toEqual([]);
+    clock.advance(5);
+    expect(released).toEqual(['write']);
+    expect([next.phase, qs.seatsInUse]).toEqual([RequestPhase.Executing, 1]);
   });
 
   it('adds queues when the configuration asks for more and dispatches into a raised limit at once', () => {

@@ -12,8 +12,9 @@
 //   a queue's next dispatch R grows by each request's work, corrected by what it really took);
 // - a request still queued when its wait limit passes (a quarter of its deadline) leaves its
 //   queue and is rejected ("time-out").
-// A request occupies the seats its work estimate gives it (1, or more for a large list), from
-// dispatch until it finishes.
+// A request occupies the seats its work estimate gives it (1, or more for a large list; a write
+// that many watches want, the seats of its final phase too), from dispatch until it finishes, or,
+// a write with a final phase, until that phase's additional latency has passed after it.
 
 /** What the dispatcher needs of time: milliseconds, and timers (a fake in tests). */
 export interface QueueSetClock {
@@ -47,8 +48,17 @@ const ESTIMATED_SERVICE_SECONDS = 0.003;
 /** What the dispatcher tells about a request's passage (the metrics' hooks). */
 export interface QueueSetObserver {
   queued(req: FlowRequestState, delta: 1 | -1): void;
+  /** +1: dispatched, its seats taken; -1: done executing (its seats are released apart). */
   executing(req: FlowRequestState, delta: 1 | -1): void;
+  /** Its seats are given back (at once when done, or after its final phase's latency). */
+  released(req: FlowRequestState): void;
   rejected(req: FlowRequestState, reason: RejectReason): void;
+}
+
+/** A write's final phase (WorkEstimate's FinalSeats and AdditionalLatency): the seats its watchers' events take after it, and for how long. */
+export interface FinalPhase {
+  seats: number;
+  ms: number;
 }
 
 class Queue {
@@ -81,11 +91,22 @@ export class FlowRequestState {
   timer: unknown;
   /** Called once: true when it may execute, false when rejected from its queue. */
   decided: ((execute: boolean) => void) | undefined;
+  /** The seats it holds (MaxSeats: the larger of its initial and final seats). */
+  readonly seats: number;
   constructor(
     readonly set: QueueSet,
     readonly flow: unknown,
-    readonly seats: number,
-  ) {}
+    /** The seats of its execution (InitialSeats). */
+    readonly initialSeats: number,
+    readonly final?: FinalPhase,
+  ) {
+    this.seats = final && final.seats > initialSeats ? final.seats : initialSeats;
+  }
+
+  /** totalWork: seat-seconds it is charged at dispatch. */
+  get work(): number {
+    return this.initialSeats * ESTIMATED_SERVICE_SECONDS + (this.final ? (this.final.seats * this.final.ms) / 1000 : 0);
+  }
 }
 
 /**
@@ -155,8 +176,9 @@ export class QueueSet {
    * `decided`) or Rejected (answer 429, its reason already told the observer). `hand` is the
    * flow's dealt queues (dealHand), unused without queues; `waitMs` how long it may wait.
    */
-  start(flow: unknown, hand: readonly number[] | undefined, waitMs: number, seats = 1): FlowRequestState {
-    const req = new FlowRequestState(this, flow, seats);
+  start(flow: unknown, hand: readonly number[] | undefined, waitMs: number, initialSeats = 1, final?: FinalPhase): FlowRequestState {
+    const req = new FlowRequestState(this, flow, initialSeats, final);
+    const seats = req.seats;
     const c = this.config;
     if (c.exempt || c.queues < 1) {
       if (!c.exempt && !this.canAccommodate(seats)) {
@@ -192,23 +214,33 @@ export class QueueSet {
     return req;
   }
 
-  /** A request done executing gives its seat back; the queues dispatch into it. */
+  /**
+   * A request done executing gives its seats back, at once or, with a final phase, once its
+   * additional latency has passed (finishRequestLocked); the queues dispatch into them.
+   */
   finish(req: FlowRequestState): void {
     if (req.phase !== RequestPhase.Executing) return;
     this.syncTime();
     req.phase = RequestPhase.Done;
-    this.seatsInUse -= req.seats;
     this.requestsExecuting--;
     this.observer.executing(req, -1);
     const q = req.queue;
     if (q) {
       q.executing--;
-      q.seatsInUse -= req.seats;
-      // (the queue is charged what the request really took instead of the estimate, for each of its seats)
+      // (the queue is charged what the request really took instead of the estimate, for each of its initial seats)
       const took = (this.clock.now() - req.startedAt) / 1000;
-      q.nextDispatchR += req.seats * (took - ESTIMATED_SERVICE_SECONDS);
+      q.nextDispatchR += req.initialSeats * (took - ESTIMATED_SERVICE_SECONDS);
       this.boundNextDispatch(q);
     }
+    if (req.final && req.final.ms > 0) req.timer = this.clock.setTimer(req.final.ms, () => this.release(req));
+    else this.release(req);
+  }
+
+  private release(req: FlowRequestState): void {
+    this.syncTime();
+    this.seatsInUse -= req.seats;
+    if (req.queue) req.queue.seatsInUse -= req.seats;
+    this.observer.released(req);
     this.dispatchAsMuchAsPossible();
     this.onDemand?.(this.seatsInUse + this.seatsWaiting);
   }
@@ -303,7 +335,7 @@ export class QueueSet {
     for (let i = 1; i <= n; i++) {
       const q = this.queues[(this.robinIndex + i) % n]!;
       if (!q.waiting.length) continue;
-      const finishR = q.nextDispatchR + q.waiting[0]!.seats * ESTIMATED_SERVICE_SECONDS;
+      const finishR = q.nextDispatchR + q.waiting[0]!.work;
       if (finishR < min) {
         min = finishR;
         best = q;
@@ -320,7 +352,7 @@ export class QueueSet {
     req.startedAt = this.clock.now();
     best.executing++;
     best.seatsInUse += req.seats;
-    best.nextDispatchR += req.seats * ESTIMATED_SERVICE_SECONDS;
+    best.nextDispatchR += req.work;
     this.boundNextDispatch(best);
     this.execute(req);
     req.decided?.(true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { levelMaxSeats, listSeats } from './flowcontrol-work-estimate.js';
+import { finalPhase, levelMaxSeats, listSeats } from './flowcontrol-work-estimate.js';
 
 const q = (s = '') => new URLSearchParams(s);
 
@@ -49,5 +49,14 @@ describe('a list\'s seats (listWorkEstimator)', () => {
     expect(levelMaxSeats(3, 1)).toBe(1);
     expect(levelMaxSeats(1, 8)).toBe(1);
     expect(levelMaxSeats(13, undefined)).toBe(0);
+  });
+
+  it('gives a write its watchers\' final phase, a seat per 10 for 5 ms, narrower and longer past the level\'s max (mutatingWorkEstimator)', () => {
+    expect(finalPhase(0, 0)).toBeUndefined();
+    expect(finalPhase(9, 0)).toBeUndefined();
+    expect(finalPhase(10, 0)).toEqual({ seats: 1, ms: 5 });
+    expect(finalPhase(95, 0)).toEqual({ seats: 10, ms: 5 });
+    expect(finalPhase(250, 8)).toEqual({ seats: 8, ms: 15.625 });
+    expect(finalPhase(250, 0)).toEqual({ seats: 10, ms: 12.5 });
   });
 });

@@ -5,13 +5,17 @@
 // as 1.32 serves lists by default; twice its limit, or all plus its limit with a selector, when
 // it must read etcd: a continue, or a resourceVersionMatch the cache does not take), between 1
 // and the level's max seats (15% of its nominal seats, at most nominal / handSize, at least 1;
-// at most 10). Any other request is 1 seat: the mutating requests' extra seats for the watchers
-// they notify are not estimated.
+// at most 10). A write (create, update, patch, delete) is 1 seat, and when 10 watches or more want
+// its event (mutating_work_estimator.go) a final phase after it: a seat per 10 watches (at most the
+// level's max seats) for 5 ms, longer in proportion when capped. Any other request is 1 seat.
 
 /** DefaultWorkEstimatorConfig: MinimumSeats, MaximumSeatsLimit, ObjectsPerSeat. */
 const MINIMUM_SEATS = 1;
 const MAXIMUM_SEATS_LIMIT = 10;
 const OBJECTS_PER_SEAT = 100;
+/** watchesPerSeat, eventAdditionalDuration. */
+const WATCHES_PER_SEAT = 10;
+const EVENT_MS = 5;
 /** priorityLevelMaxSeatsPercent. */
 const MAX_SEATS_PERCENT = 0.15;
 
@@ -32,7 +36,7 @@ export function listSeats(verb: string, name: string | undefined, q: URLSearchPa
   if (name) return MINIMUM_SEATS;
   if (verb === 'watch' && q.get('sendInitialEvents') !== 'true') return MINIMUM_SEATS;
   const fieldSelector = q.get('fieldSelector');
-  if (fieldSelector && selectsOneName(fieldSelector)) return MINIMUM_SEATS;
+  if (fieldSelector && selectedName(fieldSelector)) return MINIMUM_SEATS;
   if (typeof stored === 'function') stored = stored();
   if (stored === undefined) return MINIMUM_SEATS;
   const limitParam = Number(q.get('limit') ?? 0);
@@ -58,10 +62,22 @@ function listsFromStorage(q: URLSearchParams, limit: number): boolean {
  * A field selector's metadata.name=x (or ==x) term, which makes RequestInfoFactory give a list or
  * watch that name (fields.Selector.RequiresExactMatch, when the name is a valid path segment).
  */
-function selectsOneName(selector: string): boolean {
+export function selectedName(selector: string): string | undefined {
   for (const term of selector.split(',')) {
     const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);
-    if (m && m[1] && m[1] !== '.' && m[1] !== '..' && !/[/%]/.test(m[1])) return true;
+    if (m && m[1] && m[1] !== '.' && m[1] !== '..' && !/[/%]/.test(m[1])) return m[1];
   }
-  return false;
+  return undefined;
+}
+
+/**
+ * mutatingWorkEstimator.estimate: the final phase of a write `watchers` watches want (the
+ * WatchTracker's interested count), none under 10; `maxSeats` the level's (0: 10).
+ */
+export function finalPhase(watchers: number, maxSeats: number): { seats: number; ms: number } | undefined {
+  if (watchers < WATCHES_PER_SEAT) return undefined;
+  const max = maxSeats === 0 || maxSeats > MAXIMUM_SEATS_LIMIT ? MAXIMUM_SEATS_LIMIT : maxSeats;
+  const seats = Math.ceil(watchers / WATCHES_PER_SEAT);
+  // (the same seat-seconds, narrower and longer)
+  return seats > max ? { seats: max, ms: (EVENT_MS * seats) / max } : { seats, ms: EVENT_MS };
 }

@@ -143,6 +143,47 @@ describe('API Priority and Fairness limits', () => {
     expect([await bucket('1'), await bucket('2'), await bucket('4')]).toEqual([one + 2, two + 2, four + 3]);
   });
 
+  it('charges a write the final seats of the watches its event goes to (the mutating work estimator), while they are open', async () => {
+    // (25 watches of default's ConfigMaps: a create there by a global-default user takes ceil(25/10) = 3 seats)
+    const watches = await Promise.all(
+      Array.from(
+        { length: 25 },
+        () =>
+          new Promise<ClientRequest>((resolve, reject) => {
+            const req = request(options('/api/v1/namespaces/default/configmaps?watch=true', 'GET'), (res) => (res.statusCode === 200 ? resolve(req) : reject(new Error(`watch answered ${res.statusCode}`))));
+            req.on('error', reject);
+            req.end();
+          }),
+      ),
+    );
+    const bucket = async (le: string) => sampleOf(await metrics(), 'apiserver_flowcontrol_work_estimated_seats_bucket', [`le="${le}"`, 'flow_schema="global-default"', 'priority_level="global-default"']) || 0;
+    const createAs = (name: string) =>
+      new Promise<number>((resolve, reject) => {
+        const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } });
+        const o = options('/api/v1/namespaces/default/configmaps', 'POST', 'erin');
+        o.headers = { ...o.headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) };
+        const req = request(o, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const [one, two, four] = [await bucket('1'), await bucket('2'), await bucket('4')];
+      await createAs('watched-1');
+      expect([await bucket('1'), await bucket('2'), await bucket('4')]).toEqual([one, two, four + 1]);
+    } finally {
+      for (const w of watches) w.destroy();
+    }
+    // (closed, they are no longer counted)
+    await eventually(async () => {
+      const ones = await bucket('1');
+      await createAs(`watched-${Date.now()}`);
+      return (await bucket('1')) === ones + 1;
+    }, { what: 'a create charged 1 seat once the watches closed' });
+  });
+
   it('counts a watch\'s seat only until the watch is established', async () => {
     const before = sample(await metrics(), 'apiserver_flowcontrol_request_execution_seconds_count{flow_schema="exempt",priority_level="exempt",type="watch"}') || 0;
     const watch = await new Promise<ClientRequest>((resolve, reject) => {

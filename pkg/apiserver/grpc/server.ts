@@ -353,11 +353,15 @@ export class GrpcServer {
       if (closed) return;
       closed = true;
       stop?.();
+      passage.admission?.abandon();
       call.end();
     };
     // (API Priority and Fairness: a watch holds its seat while it is set up, and may wait a quarter
     // of the server's request timeout for it)
-    const passage: FlowPassage = { call, waitMs: queueWaitLimitMs(this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), query: req.sendInitialEvents ? new URLSearchParams({ sendInitialEvents: 'true' }) : undefined };
+    const query = new URLSearchParams();
+    if (req.sendInitialEvents) query.set('sendInitialEvents', 'true');
+    if (req.fieldSelector) query.set('fieldSelector', req.fieldSelector);
+    const passage: FlowPassage = { call, waitMs: queueWaitLimitMs(this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), query };
     try {
       const { t } = await this.resolve(call, req, 'watch', undefined, passage);
       const q = new URLSearchParams({ labelSelector: req.labelSelector ?? '', fieldSelector: req.fieldSelector ?? '' });
@@ -373,6 +377,7 @@ export class GrpcServer {
       // Headers now tell the client the watch has started. (A resourceVersion that is too old
       // has started it too, as over REST: its 410 Status came as an ERROR event, and the stream ended.)
       if (!closed) call.sendMetadata(new grpc.Metadata());
+      // (its seat given back; it counts among its resource's watches until it closes)
       passage.admission?.finish();
       call.on('cancelled', end);
       call.on('close', end);
@@ -390,6 +395,7 @@ export class GrpcServer {
       }
       grpcRequests.inc({ method: 'watch', resource: req.resource ?? '', code: 'OK' });
     } catch (e) {
+      passage.admission?.abandon();
       passage.admission?.finish();
       const se = toServiceError(e);
       grpcRequests.inc({ method: 'watch', resource: req.resource ?? '', code: String(se.code) });
