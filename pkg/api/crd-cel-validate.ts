@@ -16,9 +16,9 @@ import { resolveFieldPath, toCelValue } from './crd-cel-values.js';
 import type { JSONSchemaProps } from './crd-schema.js';
 import { deepEqual } from './json-equal.js';
 import { duplicate, forbidden, invalid, required, type FieldError } from './field-error.js';
+import { isObject } from './json-object.js';
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const ROOT_META = new Set(['apiVersion', 'kind', 'metadata']);
 
 interface Walk {
@@ -143,13 +143,13 @@ const oldItemIndex = new WeakMap<unknown[], Map<string, Obj>>();
 
 /** The old item of an x-kubernetes-list-type=map list with the same keys as `item`. */
 function correlatedItem(item: unknown, old: unknown, s: JSONSchemaProps): unknown {
-  if (s['x-kubernetes-list-type'] !== 'map' || !Array.isArray(old) || !isObj(item)) return undefined;
+  if (s['x-kubernetes-list-type'] !== 'map' || !Array.isArray(old) || !isObject(item)) return undefined;
   const keys = s['x-kubernetes-list-map-keys'] ?? [];
   let index = oldItemIndex.get(old);
   if (!index) {
     index = new Map();
     for (const o of old) {
-      if (!isObj(o)) continue;
+      if (!isObject(o)) continue;
       const k = mapItemKey(o, keys);
       if (!index.has(k)) index.set(k, o);
     }
@@ -165,12 +165,12 @@ function walk(v: unknown, old: unknown, s: JSONSchemaProps, path: string, resour
     for (let i = 0; i < v.length; i++) {
       if (!walk(v[i], correlatedItem(v[i], old, s), s.items, `${path}[${i}]`, s.items['x-kubernetes-embedded-resource'] === true, w)) return false;
     }
-  } else if (isObj(v)) {
-    const oldObj = isObj(old) ? old : undefined;
+  } else if (isObject(v)) {
+    const oldObj = isObject(old) ? old : undefined;
     for (const [k, child] of Object.entries(v)) {
       if (resource && ROOT_META.has(k)) continue;
       const declared = s.properties?.[k];
-      const cs = declared ?? (isObj(s.additionalProperties) ? (s.additionalProperties as JSONSchemaProps) : undefined);
+      const cs = declared ?? (isObject(s.additionalProperties) ? (s.additionalProperties as JSONSchemaProps) : undefined);
       if (!cs) continue;
       const childPath = declared ? (path ? `${path}.${k}` : k) : `${path}[${k}]`;
       if (!walk(child, oldObj?.[k], cs, childPath, cs['x-kubernetes-embedded-resource'] === true, w)) return false;

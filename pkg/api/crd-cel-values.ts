@@ -10,9 +10,8 @@ import { CelMap, markUnordered, type CelValue } from '../cel/values.js';
 import { parseDuration, parseTimestamp } from '../cel/lib-time.js';
 import type { PathStep } from '../cel/program.js';
 import type { JSONSchemaProps } from './crd-schema.js';
+import { isObject } from './json-object.js';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function stringValue(v: string, format: string | undefined): CelValue {
   try {
@@ -51,7 +50,7 @@ function propertyByCelName(s: JSONSchemaProps, celName: string): JSONSchemaProps
 function childSchema(s: JSONSchemaProps | undefined, key: string): JSONSchemaProps | undefined {
   if (!s) return undefined;
   if (s.properties?.[key]) return s.properties[key];
-  if (isObj(s.additionalProperties)) return s.additionalProperties as JSONSchemaProps;
+  if (isObject(s.additionalProperties)) return s.additionalProperties as JSONSchemaProps;
   return undefined;
 }
 
@@ -71,14 +70,14 @@ export function toCelValue(v: unknown, s: JSONSchemaProps | undefined, resource 
     // set and map lists compare regardless of order, as Kubernetes' CEL values of them do
     return listType === 'set' || listType === 'map' ? markUnordered(list, listType, s?.['x-kubernetes-list-map-keys']) : list;
   }
-  if (!isObj(v)) return null;
+  if (!isObject(v)) return null;
   const m = new CelMap();
   for (const [k, x] of Object.entries(v)) {
     if (resource && (k === 'apiVersion' || k === 'kind')) {
       m.set(k, typeof x === 'string' ? x : null);
     } else if (resource && k === 'metadata') {
       const meta = new CelMap();
-      if (isObj(x)) for (const f of ['name', 'generateName']) if (typeof x[f] === 'string') meta.set(f, x[f] as string);
+      if (isObject(x)) for (const f of ['name', 'generateName']) if (typeof x[f] === 'string') meta.set(f, x[f] as string);
       m.set(k, meta);
     } else if (x !== undefined) {
       const cs = childSchema(s, k);
@@ -104,7 +103,7 @@ export function resolveSchemaField(s: JSONSchemaProps, resource: boolean, path: 
   for (const step of path) {
     if (!cur || cur['x-kubernetes-int-or-string'] || (!cur.type && cur['x-kubernetes-preserve-unknown-fields'])) return undefined;
     if (step === '[]') {
-      cur = cur.type === 'array' ? cur.items : isObj(cur.additionalProperties) ? (cur.additionalProperties as JSONSchemaProps) : undefined;
+      cur = cur.type === 'array' ? cur.items : isObject(cur.additionalProperties) ? (cur.additionalProperties as JSONSchemaProps) : undefined;
       isResource = cur?.['x-kubernetes-embedded-resource'] === true;
       continue;
     }
@@ -136,7 +135,7 @@ export function resolveFieldPath(fieldPath: string, s: JSONSchemaProps, base = '
     if (cur?.properties?.[name]) {
       out = out ? `${out}.${name}` : name;
       cur = cur.properties[name];
-    } else if (isObj(cur?.additionalProperties)) {
+    } else if (isObject(cur?.additionalProperties)) {
       out = `${out}[${name}]`;
       cur = cur!.additionalProperties as JSONSchemaProps;
     } else {

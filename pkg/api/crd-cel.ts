@@ -10,6 +10,7 @@ import { CelCompileError } from '../cel/errors.js';
 import { invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
 import type { JSONSchemaProps, ValidationRule } from './crd-schema.js';
 import { resolveFieldPath, resolveSchemaField } from './crd-cel-values.js';
+import { isObject } from './json-object.js';
 
 /** Kubernetes' limits: per rule evaluation (PerCallLimit) and per object (RuntimeCELCostBudget). */
 export const RULE_COST_LIMIT = 1_000_000;
@@ -26,10 +27,8 @@ export interface CompiledRule {
   usesOldSelf: boolean;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** A node's rules (an entry that is not an object counts as a rule without `rule`). */
-const rulesOf = (s: JSONSchemaProps): ValidationRule[] => (Array.isArray(s['x-kubernetes-validations']) ? s['x-kubernetes-validations'].map((r) => (isObj(r) ? r : { rule: '' })) : []);
+const rulesOf = (s: JSONSchemaProps): ValidationRule[] => (Array.isArray(s['x-kubernetes-validations']) ? s['x-kubernetes-validations'].map((r) => (isObject(r) ? r : { rule: '' })) : []);
 
 const compiledCache = new WeakMap<JSONSchemaProps, CompiledRule[]>();
 
@@ -83,7 +82,7 @@ function goRule(r: ValidationRule): VerbatimValue {
  * where old values correlate (not under lists other than x-kubernetes-list-type=map).
  */
 export function validateSchemaRules(s: JSONSchemaProps | undefined, path: string, resource = true, correlatable = true, uncorrelatedAt = ''): FieldError[] {
-  if (!isObj(s)) return [];
+  if (!isObject(s)) return [];
   const errs: FieldError[] = [];
   compiledRules(s, resource).forEach((c, i) => {
     const rp = `${path}.x-kubernetes-validations[${i}]`;
@@ -113,9 +112,9 @@ export function validateSchemaRules(s: JSONSchemaProps | undefined, path: string
     if (resource && k === 'metadata') continue;
     errs.push(...validateSchemaRules(p, `${path}.properties[${k}]`, p?.['x-kubernetes-embedded-resource'] === true, correlatable, uncorrelatedAt));
   }
-  if (isObj(s.additionalProperties)) errs.push(...validateSchemaRules(s.additionalProperties as JSONSchemaProps, `${path}.additionalProperties`, false, correlatable, uncorrelatedAt));
+  if (isObject(s.additionalProperties)) errs.push(...validateSchemaRules(s.additionalProperties as JSONSchemaProps, `${path}.additionalProperties`, false, correlatable, uncorrelatedAt));
   // Items of lists other than x-kubernetes-list-type=map have no old value to correlate with.
-  if (isObj(s.items)) {
+  if (isObject(s.items)) {
     const keyed = s['x-kubernetes-list-type'] === 'map';
     const where = uncorrelatedAt || (keyed ? '' : path);
     errs.push(...validateSchemaRules(s.items, `${path}.items`, s.items['x-kubernetes-embedded-resource'] === true, correlatable && keyed, where));
@@ -123,14 +122,13 @@ export function validateSchemaRules(s: JSONSchemaProps | undefined, path: string
   return errs;
 }
 
-
 /** Whether a schema has rules anywhere (objects of schemas without any skip the walk). */
 const hasRulesCache = new WeakMap<JSONSchemaProps, boolean>();
 function hasRules(s: unknown): boolean {
-  if (!isObj(s)) return false;
+  if (!isObject(s)) return false;
   let v = hasRulesCache.get(s);
   if (v === undefined) {
-    v = rulesOf(s).length > 0 || Object.values(s.properties ?? {}).some(hasRules) || hasRules(s.items) || (isObj(s.additionalProperties) && hasRules(s.additionalProperties));
+    v = rulesOf(s).length > 0 || Object.values(s.properties ?? {}).some(hasRules) || hasRules(s.items) || (isObject(s.additionalProperties) && hasRules(s.additionalProperties));
     hasRulesCache.set(s, v);
   }
   return v;

@@ -8,16 +8,16 @@
 import type { JSONSchemaProps } from './crd-schema.js';
 import type { FieldError } from './field-error.js';
 import { decodeStrict } from './schema-validate.js';
+import { isObject } from './json-object.js';
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
 /** Go's zero values that omitempty leaves out: "", 0, false, null, an empty map or slice. */
 function omitted(v: unknown): boolean {
   if (v === null || v === undefined || v === '' || v === 0 || v === false) return true;
   if (Array.isArray(v)) return v.length === 0;
-  return isObj(v) && Object.keys(v).length === 0;
+  return isObject(v) && Object.keys(v).length === 0;
 }
 
 /**
@@ -37,10 +37,10 @@ function walk(v: unknown, s: JSONSchemaProps, path: string, errs: FieldError[]):
     if (s.items) v.forEach((item, i) => walk(item, s.items!, `${path}[${i}]`, errs));
     return;
   }
-  if (!isObj(v)) return;
+  if (!isObject(v)) return;
   if (s['x-kubernetes-embedded-resource'] === true && path !== '' && 'metadata' in v) coerceMeta(v, join(path, 'metadata'), errs);
   for (const [k, child] of Object.entries(v)) {
-    const cs = s.properties?.[k] ?? (isObj(s.additionalProperties) ? (s.additionalProperties as JSONSchemaProps) : undefined);
+    const cs = s.properties?.[k] ?? (isObject(s.additionalProperties) ? (s.additionalProperties as JSONSchemaProps) : undefined);
     if (cs) walk(child, cs, join(path, k), errs);
   }
 }
@@ -49,8 +49,8 @@ function walk(v: unknown, s: JSONSchemaProps, path: string, errs: FieldError[]):
 function removeAt(o: Obj, rel: string): void {
   const parts = rel.match(/[^.[\]]+/g) ?? [];
   let cur: unknown = o;
-  for (const p of parts.slice(0, -1)) cur = isObj(cur) || Array.isArray(cur) ? (cur as Obj)[p] : undefined;
-  if (isObj(cur) || Array.isArray(cur)) delete (cur as Obj)[parts[parts.length - 1]!];
+  for (const p of parts.slice(0, -1)) cur = isObject(cur) || Array.isArray(cur) ? (cur as Obj)[p] : undefined;
+  if (isObject(cur) || Array.isArray(cur)) delete (cur as Obj)[parts[parts.length - 1]!];
 }
 
 function coerceMeta(holder: Obj, path: string, errs: FieldError[]): void {
@@ -58,7 +58,7 @@ function coerceMeta(holder: Obj, path: string, errs: FieldError[]): void {
   if (meta === null) return;
   const found = decodeStrict('ObjectMeta', meta, path);
   const unknown = found.filter((e) => e.type === 'FieldValueUnknown');
-  if (found.length > unknown.length || !isObj(meta)) {
+  if (found.length > unknown.length || !isObject(meta)) {
     // (not an ObjectMeta: refused as it is, nothing rewritten)
     errs.push(...found);
     return;

@@ -7,6 +7,7 @@ import { re2Test } from '../cel/re2-vm.js';
 import { invalid, notSupported, required, tooMany, type FieldError } from './field-error.js';
 import { deepEqual } from './json-equal.js';
 import { canonicalJson } from './fieldpath.js';
+import { isObject } from './json-object.js';
 
 /** JSONSchemaProps (apiextensions.k8s.io/v1), the subset a structural schema uses. */
 export interface JSONSchemaProps {
@@ -57,15 +58,13 @@ export interface ValidationRule {
   optionalOldSelf?: boolean;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 const ROOT_META = new Set(['apiVersion', 'kind', 'metadata']);
 
 /** The schema of a property of an object node, or undefined when it is not declared. */
 function propertySchema(s: JSONSchemaProps, key: string): JSONSchemaProps | undefined {
   if (s.properties?.[key]) return s.properties[key];
-  if (isObj(s.additionalProperties)) return s.additionalProperties as JSONSchemaProps;
+  if (isObject(s.additionalProperties)) return s.additionalProperties as JSONSchemaProps;
   return undefined;
 }
 
@@ -86,7 +85,7 @@ function pruneNode(v: unknown, s: JSONSchemaProps, path: string, isResource: boo
     if (s.items) v.forEach((item, i) => pruneNode(item, s.items!, `${path}[${i}]`, s.items!['x-kubernetes-embedded-resource'] === true, unknown));
     return;
   }
-  if (!isObj(v)) return;
+  if (!isObject(v)) return;
   for (const key of Object.keys(v)) {
     if (isResource && ROOT_META.has(key)) continue;
     const child = propertySchema(s, key);
@@ -106,7 +105,7 @@ export function applyDefaults(v: unknown, s: JSONSchemaProps | undefined): void 
     if (s.items) for (const item of v) applyDefaults(item, s.items);
     return;
   }
-  if (!isObj(v)) return;
+  if (!isObject(v)) return;
   for (const [key, ps] of Object.entries(s.properties ?? {})) {
     if (ps.default !== undefined && (v[key] === undefined || (v[key] === null && !ps.nullable))) v[key] = structuredClone(ps.default);
     // (PruneNonNullableNullsWithoutDefaults: a null where null is not allowed and nothing replaces it is dropped, not refused)
@@ -128,7 +127,7 @@ function jsonType(v: unknown): string {
 function typeMatches(type: string, v: unknown): boolean {
   switch (type) {
     case 'object':
-      return isObj(v);
+      return isObject(v);
     case 'array':
       return Array.isArray(v);
     case 'string':
@@ -167,8 +166,8 @@ function correlatedItem(item: unknown, s: JSONSchemaProps, old: unknown): { v: u
   if (!Array.isArray(old)) return undefined;
   if (s['x-kubernetes-list-type'] === 'set') return old.some((o) => deepEqual(o, item)) ? { v: item } : undefined;
   const keys = s['x-kubernetes-list-map-keys'];
-  if (s['x-kubernetes-list-type'] !== 'map' || !keys?.length || !isObj(item)) return undefined;
-  const found = old.find((o) => isObj(o) && keys.every((k) => deepEqual(o[k], item[k])));
+  if (s['x-kubernetes-list-type'] !== 'map' || !keys?.length || !isObject(item)) return undefined;
+  const found = old.find((o) => isObject(o) && keys.every((k) => deepEqual(o[k], item[k])));
   return found === undefined ? undefined : { v: found };
 }
 
@@ -199,7 +198,7 @@ function validateNode(v: unknown, s: JSONSchemaProps, path: string, isResource: 
     listDuplicates(v, s, path, errs);
     if (s.items) v.forEach((item, i) => validateNode(item, s.items!, `${path}[${i}]`, s.items!['x-kubernetes-embedded-resource'] === true, errs, old ? correlatedItem(item, s, old.v) : undefined));
   }
-  if (isObj(v)) {
+  if (isObject(v)) {
     const n = Object.keys(v).length;
     if (s.maxProperties !== undefined && n > s.maxProperties) errs.push(tooMany(where, n, s.maxProperties));
     if (s.minProperties !== undefined && n < s.minProperties) errs.push(invalid(where, n, `${where} in body should have at least ${s.minProperties} properties`));
@@ -211,7 +210,7 @@ function validateNode(v: unknown, s: JSONSchemaProps, path: string, isResource: 
     for (const [k, child] of Object.entries(v)) {
       if (isResource && ROOT_META.has(k)) continue;
       const cs = propertySchema(s, k);
-      const oldChild = old && isObj(old.v) && k in old.v ? { v: old.v[k] } : undefined;
+      const oldChild = old && isObject(old.v) && k in old.v ? { v: old.v[k] } : undefined;
       if (cs && child !== undefined) validateNode(child, cs, join(path, k), cs['x-kubernetes-embedded-resource'] === true, errs, oldChild);
     }
   }
@@ -283,7 +282,7 @@ function listDuplicates(v: unknown[], s: JSONSchemaProps, path: string, errs: Fi
   const keys = s['x-kubernetes-list-map-keys'] ?? [];
   const seen = new Set<string>();
   v.forEach((item, i) => {
-    const id = type === 'set' ? item : isObj(item) ? Object.fromEntries(keys.map((k) => [k, item[k]])) : item;
+    const id = type === 'set' ? item : isObject(item) ? Object.fromEntries(keys.map((k) => [k, item[k]])) : item;
     const k = JSON.stringify(id);
     if (seen.has(k)) errs.push({ type: 'FieldValueDuplicate', field: `${path}[${i}]`, badValue: id, detail: '' });
     seen.add(k);

@@ -7,6 +7,7 @@
 import { re2Test } from '../cel/re2-vm.js';
 import { forbidden, formatFieldError, goStrings, invalid, notSupported, required, VerbatimValue, type FieldError } from './field-error.js';
 import { prune, validateAgainstSchema, type JSONSchemaProps } from './crd-schema.js';
+import { isObject } from './json-object.js';
 
 /** A schema as it was sent: besides JSONSchemaProps it may hold what Kubernetes refuses (`items` as an array, `$ref`, ...). */
 type Raw = Record<string, unknown>;
@@ -28,11 +29,10 @@ export const STRICT_SCHEMA_OPTIONS: SchemaOptions = { requireValidPropertyType: 
 const OPENAPI_V3_TYPES = ['array', 'boolean', 'integer', 'number', 'object', 'string'];
 const META_FIELDS = new Set(['metadata', 'kind', 'apiVersion']);
 
-const isObj = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 const has = (v: unknown) => v !== undefined && v !== null;
-const nonEmptyMap = (v: unknown) => isObj(v) && Object.keys(v).length > 0;
+const nonEmptyMap = (v: unknown) => isObject(v) && Object.keys(v).length > 0;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const props = (s: Raw): [string, unknown][] => (isObj(s.properties) ? Object.entries(s.properties) : []);
+const props = (s: Raw): [string, unknown][] => (isObject(s.properties) ? Object.entries(s.properties) : []);
 const schemas = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 /** A Go *string printed by field.Invalid: nil is "null". */
 const ptrValue = (v: unknown) => (has(v) ? v : 'null');
@@ -111,14 +111,14 @@ function unsupported(s: Raw): string | undefined {
 
 /** The error NewStructural returns for `s` (its first, in its order of conversion), if any. */
 export function newStructuralError(s: unknown): string | undefined {
-  if (!isObj(s)) return undefined;
+  if (!isObject(s)) return undefined;
   const direct = unsupported(s);
   if (direct) return direct;
   for (const sub of [s.not, ...schemas(s.allOf), ...schemas(s.anyOf), ...schemas(s.oneOf)]) {
     const e = newStructuralError(sub);
     if (e) return e;
   }
-  if (isObj(s.additionalProperties)) {
+  if (isObject(s.additionalProperties)) {
     const e = newStructuralError(s.additionalProperties);
     if (e) return e;
   }
@@ -140,7 +140,7 @@ type Level = 'root' | 'item' | 'field';
 /** schema.ValidateStructural: the invariants, then completeness, sorted by their text as upstream sorts them. */
 export function validateStructural(s: unknown, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  if (isObj(s)) {
+  if (isObject(s)) {
     invariants(s, 'root', path, errs);
     valueValidationCompleteness(s, s, path, path, errs);
   }
@@ -148,7 +148,7 @@ export function validateStructural(s: unknown, path: string): FieldError[] {
   return errs.sort((a, b) => (text.get(a)! < text.get(b)! ? -1 : text.get(a)! > text.get(b)! ? 1 : 0));
 }
 
-const isOnlyType = (v: unknown, type: string) => isObj(v) && v.type === type && Object.entries(v).every(([k, x]) => k === 'type' || !has(x) || x === false || x === '');
+const isOnlyType = (v: unknown, type: string) => isObject(v) && v.type === type && Object.entries(v).every(([k, x]) => k === 'type' || !has(x) || x === false || x === '');
 /** anyOf: [{type: integer}, {type: string}], the one shape of x-kubernetes-int-or-string that may name types under a junctor. */
 const isIntOrStringAnyOf = (anyOf: unknown) => Array.isArray(anyOf) && anyOf.length === 2 && isOnlyType(anyOf[0], 'integer') && isOnlyType(anyOf[1], 'string');
 
@@ -157,16 +157,16 @@ function invariants(s: Raw, lvl: Level, path: string, errs: FieldError[]): void 
   const embedded = s['x-kubernetes-embedded-resource'] === true;
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
   const intOrString = s['x-kubernetes-int-or-string'] === true;
-  if (type === 'array' && !isObj(s.items)) errs.push(required(`${path}.items`, 'must be specified'));
-  if (isObj(s.items)) invariants(s.items, 'item', `${path}.items`, errs);
-  for (const [k, p] of props(s)) if (isObj(p)) invariants(p, 'field', `${path}.properties[${k}]`, errs);
+  if (type === 'array' && !isObject(s.items)) errs.push(required(`${path}.items`, 'must be specified'));
+  if (isObject(s.items)) invariants(s.items, 'item', `${path}.items`, errs);
+  for (const [k, p] of props(s)) if (isObject(p)) invariants(p, 'field', `${path}.properties[${k}]`, errs);
   if (has(s.additionalProperties)) {
     if (lvl === 'root') errs.push(forbidden(`${path}.additionalProperties`, 'must not be used at the root'));
-    if (isObj(s.additionalProperties)) invariants(s.additionalProperties, 'field', `${path}.additionalProperties`, errs);
+    if (isObject(s.additionalProperties)) invariants(s.additionalProperties, 'field', `${path}.additionalProperties`, errs);
   }
   if (intOrString && preserve) errs.push(invalid(`${path}.x-kubernetes-preserve-unknown-fields`, true, 'must be false if x-kubernetes-int-or-string is true'));
   if (intOrString && embedded) errs.push(invalid(`${path}.x-kubernetes-embedded-resource`, true, 'must be false if x-kubernetes-int-or-string is true'));
-  const skipFirstAllOfAnyOf = Array.isArray(s.allOf) && s.allOf.length >= 1 && isObj(s.allOf[0]) && isIntOrStringAnyOf(s.allOf[0].anyOf);
+  const skipFirstAllOfAnyOf = Array.isArray(s.allOf) && s.allOf.length >= 1 && isObject(s.allOf[0]) && isIntOrStringAnyOf(s.allOf[0].anyOf);
   valueValidation(s, isIntOrStringAnyOf(s.anyOf), skipFirstAllOfAnyOf, lvl, path, errs);
 
   if (embedded && type !== 'object') {
@@ -181,13 +181,13 @@ function invariants(s: Raw, lvl: Level, path: string, errs: FieldError[]): void 
 
   // The root and embedded resources get their TypeMeta and ObjectMeta from Kubernetes.
   const checkMetadata = lvl === 'root' || embedded;
-  const own = isObj(s.properties) ? s.properties : {};
+  const own = isObject(s.properties) ? s.properties : {};
   for (const k of ['kind', 'apiVersion']) {
     if (checkMetadata && Object.hasOwn(own, k) && str((own[k] as Raw | undefined)?.type) !== 'string') {
       errs.push(invalid(`${path}.properties[${k}].type`, str((own[k] as Raw | undefined)?.type), 'must be string'));
     }
   }
-  if (Object.hasOwn(own, 'metadata')) metadataInvariants(isObj(own.metadata) ? own.metadata : {}, checkMetadata, lvl, `${path}.properties[metadata]`, errs);
+  if (Object.hasOwn(own, 'metadata')) metadataInvariants(isObject(own.metadata) ? own.metadata : {}, checkMetadata, lvl, `${path}.properties[metadata]`, errs);
   if (embedded && !preserve && !props(s).length) {
     errs.push(required(`${path}.properties`, 'must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields'));
   }
@@ -223,7 +223,7 @@ function valueValidation(v: Raw, skipAnyOf: boolean, skipFirstAllOfAnyOf: boolea
 
 /** Under anyOf, allOf, oneOf and not only value validations may stand: what shapes the object must be outside. */
 function nestedValueValidation(v: unknown, skipAnyOf: boolean, skipAllOfAnyOf: boolean, lvl: Level, path: string, errs: FieldError[]): void {
-  if (!isObj(v)) return;
+  if (!isObject(v)) return;
   valueValidation(v, skipAnyOf, skipAllOfAnyOf, lvl, path, errs);
   nestedValueValidation(v.items, false, false, lvl, `${path}.items`, errs);
   for (const [k, p] of props(v)) nestedValueValidation(p, false, false, 'field', `${path}.properties[${k}]`, errs);
@@ -241,7 +241,7 @@ function nestedValueValidation(v: unknown, skipAnyOf: boolean, skipAllOfAnyOf: b
   if (has(v['x-kubernetes-list-type'])) errs.push(forbidden(`${path}.x-kubernetes-list-type`, 'must be undefined to be structural'));
   if (has(v['x-kubernetes-map-type'])) errs.push(forbidden(`${path}.x-kubernetes-map-type`, 'must be undefined to be structural'));
   if (schemas(v['x-kubernetes-validations']).length) errs.push(forbidden(`${path}.x-kubernetes-validations`, 'must be empty to be structural'));
-  if (isObj(v.properties) && Object.hasOwn(v.properties, 'metadata')) errs.push(forbidden(`${path}.properties[metadata]`, 'must not be specified in a nested context'));
+  if (isObject(v.properties) && Object.hasOwn(v.properties, 'metadata')) errs.push(forbidden(`${path}.properties[metadata]`, 'must not be specified in a nested context'));
 }
 
 /** validateStructuralCompleteness: a field or items a junctor validates must be specified outside it too. */
@@ -253,14 +253,14 @@ function valueValidationCompleteness(v: Raw, s: Raw | undefined, sPath: string, 
 }
 
 function nestedCompleteness(v: unknown, s: Raw | undefined, sPath: string, vPath: string, errs: FieldError[]): void {
-  if (!isObj(v)) return;
+  if (!isObject(v)) return;
   if (!s) return void errs.push(required(sPath, `because it is defined in ${vPath}`));
   valueValidationCompleteness(v, s, sPath, vPath, errs);
-  nestedCompleteness(v.items, isObj(s.items) ? s.items : undefined, `${sPath}.items`, `${vPath}.items`, errs);
-  const own = isObj(s.properties) ? s.properties : {};
+  nestedCompleteness(v.items, isObject(s.items) ? s.items : undefined, `${sPath}.items`, `${vPath}.items`, errs);
+  const own = isObject(s.properties) ? s.properties : {};
   for (const [k, p] of props(v)) {
     if (!Object.hasOwn(own, k)) errs.push(required(`${sPath}.properties[${k}]`, `because it is defined in ${vPath}.properties[${k}]`));
-    else nestedCompleteness(p, isObj(own[k]) ? own[k] : {}, `${sPath}.properties[${k}]`, `${vPath}.properties[${k}]`, errs);
+    else nestedCompleteness(p, isObject(own[k]) ? own[k] : {}, `${sPath}.properties[${k}]`, `${vPath}.properties[${k}]`, errs);
   }
 }
 
@@ -270,7 +270,7 @@ function nestedCompleteness(v: unknown, s: Raw | undefined, sPath: string, vPath
 function goValue(v: unknown): string {
   if (v === null || v === undefined) return 'interface {}(nil)';
   if (Array.isArray(v)) return `[]interface {}{${v.map(goValue).join(', ')}}`;
-  if (isObj(v)) return `map[string]interface {}{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${goValue(v[k])}`).join(', ')}}`;
+  if (isObject(v)) return `map[string]interface {}{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${goValue(v[k])}`).join(', ')}}`;
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
@@ -284,8 +284,8 @@ function validateDefaults(s: Raw, path: string, isRoot: boolean, requirePruned: 
     }
     errs.push(...validateAgainstSchema(s.default, s as JSONSchemaProps, `${path}.default`, false));
   }
-  if (isObj(s.items)) errs.push(...validateDefaults(s.items, `${path}.items`, false, requirePruned));
-  for (const [k, p] of props(s)) if (isObj(p)) errs.push(...validateDefaults(p, `${path}.properties[${k}]`, false, requirePruned));
+  if (isObject(s.items)) errs.push(...validateDefaults(s.items, `${path}.items`, false, requirePruned));
+  for (const [k, p] of props(s)) if (isObject(p)) errs.push(...validateDefaults(p, `${path}.properties[${k}]`, false, requirePruned));
   return errs;
 }
 
@@ -301,13 +301,13 @@ interface Ssv {
 const noDefaults = (ssv: Ssv, reason: string): Ssv => ({ ...ssv, allowDefaults: false, reason });
 
 function validateOpenAPISchema(s: unknown, path: string, ssv: Ssv, isRoot: boolean, opts: SchemaOptions, errs: FieldError[]): void {
-  if (!isObj(s)) return;
+  if (!isObject(s)) return;
   standardV3(s, path, ssv, opts, errs);
   if (s.uniqueItems === true) errs.push(forbidden(`${path}.uniqueItems`, 'uniqueItems cannot be set to true since the runtime complexity becomes quadratic'));
   // properties are for structs, additionalProperties for maps: both would contradict ignoring unknown fields.
   const ap = s.additionalProperties;
   if (has(ap)) {
-    if (props(s).length && (ap === false || isObj(ap))) errs.push(forbidden(`${path}.additionalProperties`, 'additionalProperties and properties are mutual exclusive'));
+    if (props(s).length && (ap === false || isObject(ap))) errs.push(forbidden(`${path}.additionalProperties`, 'additionalProperties and properties are mutual exclusive'));
     // (pruning a defaulted map entry of metadata without a value is ambiguous)
     const sub = ssv.insideMeta ? noDefaults(ssv, 'inside additionalProperties applying to object metadata') : ssv;
     validateOpenAPISchema(ap, `${path}.additionalProperties`, sub, false, opts, errs);
@@ -325,10 +325,10 @@ function validateOpenAPISchema(s: unknown, path: string, ssv: Ssv, isRoot: boole
   schemas(s.allOf).forEach((x, i) => validateOpenAPISchema(x, `${path}.allOf[${i}]`, ssv, false, opts, errs));
   schemas(s.oneOf).forEach((x, i) => validateOpenAPISchema(x, `${path}.oneOf[${i}]`, ssv, false, opts, errs));
   schemas(s.anyOf).forEach((x, i) => validateOpenAPISchema(x, `${path}.anyOf[${i}]`, ssv, false, opts, errs));
-  for (const [k, d] of isObj(s.definitions) ? Object.entries(s.definitions) : []) validateOpenAPISchema(d, `${path}.definitions[${k}]`, ssv, false, opts, errs);
-  if (isObj(s.items)) validateOpenAPISchema(s.items, `${path}.items`, ssv, false, opts, errs);
+  for (const [k, d] of isObject(s.definitions) ? Object.entries(s.definitions) : []) validateOpenAPISchema(d, `${path}.definitions[${k}]`, ssv, false, opts, errs);
+  if (isObject(s.items)) validateOpenAPISchema(s.items, `${path}.items`, ssv, false, opts, errs);
   schemas(s.items).forEach((x, i) => validateOpenAPISchema(x, `${path}.items[${i}]`, ssv, false, opts, errs));
-  for (const [k, d] of isObj(s.dependencies) ? Object.entries(s.dependencies) : []) validateOpenAPISchema(d, `${path}.dependencies[${k}]`, ssv, false, opts, errs);
+  for (const [k, d] of isObject(s.dependencies) ? Object.entries(s.dependencies) : []) validateOpenAPISchema(d, `${path}.dependencies[${k}]`, ssv, false, opts, errs);
 
   if (s['x-kubernetes-preserve-unknown-fields'] === false) errs.push(invalid(`${path}.x-kubernetes-preserve-unknown-fields`, false, 'must be true or undefined'));
   errs.push(...topologyErrors(s, path, opts));
@@ -358,7 +358,7 @@ function topologyErrors(s: Raw, path: string, opts: SchemaOptions): FieldError[]
   const mapType = s['x-kubernetes-map-type'];
   const listType = s['x-kubernetes-list-type'];
   const keys = schemas(s['x-kubernetes-list-map-keys']);
-  const items = isObj(s.items) ? s.items : undefined;
+  const items = isObject(s.items) ? s.items : undefined;
   if (has(mapType) && type !== 'object') {
     const why = 'must be object if x-kubernetes-map-type is specified';
     errs.push(type ? invalid(`${path}.type`, type, why) : required(`${path}.type`, why));
@@ -386,7 +386,7 @@ function topologyErrors(s: Raw, path: string, opts: SchemaOptions): FieldError[]
     if (has(s.items) && !items) errs.push(invalid(`${path}.items`, new VerbatimValue('apiextensions.JSONSchemaPropsOrArray{...}'), 'must only have a single schema if x-kubernetes-list-type is map'));
     if (items && items.type !== 'object') errs.push(invalid(`${path}.items.type`, str(items.type), "must be object if parent array's x-kubernetes-list-type is map"));
     if (items && items.type === 'object') {
-      const itemProps = isObj(items.properties) ? items.properties : {};
+      const itemProps = isObject(items.properties) ? items.properties : {};
       const seen = new Set<unknown>();
       for (const k of keys) {
         if (Object.hasOwn(itemProps, String(k))) {
@@ -405,16 +405,16 @@ function topologyErrors(s: Raw, path: string, opts: SchemaOptions): FieldError[]
 /** validateMapListKeysMapSet: items of sets and maps, and the keys of maps, are never null, and keys always have a value. */
 function mapListKeysMapSet(s: Raw, path: string): FieldError[] {
   const listType = s['x-kubernetes-list-type'];
-  const items = isObj(s.items) ? s.items : undefined;
+  const items = isObject(s.items) ? s.items : undefined;
   if (!items || (listType !== 'set' && listType !== 'map')) return [];
   const errs: FieldError[] = [];
   if (items.nullable === true) errs.push(forbidden(`${path}.items.nullable`, `cannot be nullable when x-kubernetes-list-type is ${listType}`));
   if (listType !== 'map') return errs;
   const req = schemas(items.required);
-  const itemProps = isObj(items.properties) ? items.properties : {};
+  const itemProps = isObject(items.properties) ? items.properties : {};
   for (const k of schemas(s['x-kubernetes-list-map-keys']).map(String)) {
     if (!Object.hasOwn(itemProps, k)) continue; // (reported by topologyErrors)
-    const p = isObj(itemProps[k]) ? (itemProps[k] as Raw) : {};
+    const p = isObject(itemProps[k]) ? (itemProps[k] as Raw) : {};
     if (!req.includes(k) && !has(p.default)) errs.push(required(`${path}.items.properties[${k}].default`, 'this property is in x-kubernetes-list-map-keys, so it must have a default or be a required property'));
     if (p.nullable === true) errs.push(forbidden(`${path}.items.properties[${k}].nullable`, 'this property is in x-kubernetes-list-map-keys, so it cannot be nullable'));
   }
@@ -425,16 +425,16 @@ function mapListKeysMapSet(s: Raw, path: string): FieldError[] {
 
 /** SchemaHas: whether `pred` holds for `s` or any schema within it. */
 function schemaHas(s: unknown, pred: (s: Raw) => boolean): boolean {
-  if (!isObj(s)) return false;
+  if (!isObject(s)) return false;
   if (pred(s)) return true;
   const subs: unknown[] = [s.items, ...schemas(s.items), ...schemas(s.allOf), ...schemas(s.anyOf), ...schemas(s.oneOf), s.not, ...props(s).map(([, p]) => p), s.additionalProperties, s.additionalItems];
-  for (const m of [s.patternProperties, s.definitions, s.dependencies]) if (isObj(m)) subs.push(...Object.values(m));
+  for (const m of [s.patternProperties, s.definitions, s.dependencies]) if (isObject(m)) subs.push(...Object.values(m));
   return subs.some((x) => schemaHas(x, pred));
 }
 
 const hasInvalidType = (s: Raw) => !!str(s.type) && !OPENAPI_V3_TYPES.includes(str(s.type));
 const hasNonAtomicSet = (s: Raw) => {
-  const items = isObj(s.items) ? s.items : undefined;
+  const items = isObject(s.items) ? s.items : undefined;
   if (s['x-kubernetes-list-type'] !== 'set' || !items) return false;
   if (items.type === 'array') return has(items['x-kubernetes-list-type']) && items['x-kubernetes-list-type'] !== 'atomic';
   return items.type === 'object' && items['x-kubernetes-map-type'] !== 'atomic';
@@ -442,14 +442,14 @@ const hasNonAtomicSet = (s: Raw) => {
 
 /** Whether a default of a structural schema holds fields its schema prunes (walked as PruneDefaults walks). */
 function hasUnprunedDefaults(s: unknown, resource: boolean): boolean {
-  if (!isObj(s)) return false;
+  if (!isObject(s)) return false;
   if (has(s.default) && prune(structuredClone(s.default), s as JSONSchemaProps, resource || s['x-kubernetes-embedded-resource'] === true).length) return true;
   return hasUnprunedDefaults(s.items, false) || props(s).some(([, p]) => hasUnprunedDefaults(p, false)) || hasUnprunedDefaults(s.additionalProperties, false);
 }
 
 /** The options of an update: a check the old definition's schemas already failed is not applied to the new one. */
 export function schemaOptionsForUpdate(oldSchemas: (JSONSchemaProps | undefined)[]): SchemaOptions {
-  const olds = oldSchemas.filter(isObj);
+  const olds = oldSchemas.filter(isObject);
   return {
     requireValidPropertyType: !olds.some((s) => schemaHas(s, hasInvalidType)),
     requireAtomicSetType: !olds.some((s) => schemaHas(s, hasNonAtomicSet)),

@@ -8,6 +8,7 @@ import { validateSchemaRules } from './crd-cel.js';
 import { STRICT_SCHEMA_OPTIONS, schemaOptionsForUpdate, validateCRDSchema, type SchemaOptions } from './validation-crd-structural.js';
 import type { KubeObject } from './types.js';
 import { validateGenericObjectMeta } from './validation-meta.js';
+import { isObject } from './json-object.js';
 
 export interface CRDNames {
   plural?: string;
@@ -116,8 +117,6 @@ const SCHEMA: Shape = {
   items: 'schemaOrArray', additionalProperties: 'schemaOrBool', additionalItems: 'schemaOrBool', allOf: 'schemas', anyOf: 'schemas', oneOf: 'schemas', not: 'schema',
 };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** A JSON value as Go's decoder names it in an UnmarshalTypeError. */
 const goValue = (v: unknown) => (Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v === 'object' ? 'object' : typeof v);
 
@@ -137,7 +136,7 @@ function misfit(v: unknown, t: Leaf): string | undefined {
 }
 
 function walkShape(v: unknown, shape: Shape, path: string, goPath: string, errs: FieldError[]): void {
-  if (!isObj(v)) return;
+  if (!isObject(v)) return;
   const typeError = (p: string, value: unknown, gp: string, type: string, named = goValue(value)) =>
     errs.push(typeInvalid(p, value, `json: cannot unmarshal ${named} into Go struct field ${shape.$go}.${gp} of type ${type}`));
   // (a null element of a list is its Go zero value, as in decodeStrict)
@@ -154,19 +153,19 @@ function walkShape(v: unknown, shape: Shape, path: string, goPath: string, errs:
     if (s === 'schema' || s === 'schemaOrBool' || s === 'schemaOrArray') {
       // (JSONSchemaPropsOrBool and OrArray unmarshal a bool, or a list of schemas, as well)
       if (s === 'schemaOrBool' && typeof child === 'boolean') continue;
-      if (s === 'schemaOrArray' && Array.isArray(child)) child.forEach((c, i) => (isObj(c) ? walkShape(c, SCHEMA, `${p}[${i}]`, gp, errs) : typeError(`${p}[${i}]`, c, gp, 'v1.JSONSchemaProps')));
-      else if (isObj(child)) walkShape(child, SCHEMA, p, gp, errs);
+      if (s === 'schemaOrArray' && Array.isArray(child)) child.forEach((c, i) => (isObject(c) ? walkShape(c, SCHEMA, `${p}[${i}]`, gp, errs) : typeError(`${p}[${i}]`, c, gp, 'v1.JSONSchemaProps')));
+      else if (isObject(child)) walkShape(child, SCHEMA, p, gp, errs);
       else typeError(p, child, gp, s === 'schema' ? 'v1.JSONSchemaProps' : s === 'schemaOrBool' ? 'v1.JSONSchemaPropsOrBool' : 'v1.JSONSchemaPropsOrArray');
     } else if (s === 'schemas') {
       if (!Array.isArray(child)) typeError(p, child, gp, '[]v1.JSONSchemaProps');
       else zeroNulls(child, {});
-      if (Array.isArray(child)) child.forEach((c, i) => (isObj(c) ? walkShape(c, SCHEMA, `${p}[${i}]`, gp, errs) : typeError(`${p}[${i}]`, c, gp, 'v1.JSONSchemaProps')));
+      if (Array.isArray(child)) child.forEach((c, i) => (isObject(c) ? walkShape(c, SCHEMA, `${p}[${i}]`, gp, errs) : typeError(`${p}[${i}]`, c, gp, 'v1.JSONSchemaProps')));
     } else if (s === 'schemaMap') {
-      if (!isObj(child)) typeError(p, child, gp, 'map[string]v1.JSONSchemaProps');
+      if (!isObject(child)) typeError(p, child, gp, 'map[string]v1.JSONSchemaProps');
       else {
         for (const [mk, mv] of Object.entries(child)) {
           if (mv === null) child[mk] = {};
-          else if (isObj(mv)) walkShape(mv, SCHEMA, `${p}.${mk}`, gp, errs);
+          else if (isObject(mv)) walkShape(mv, SCHEMA, `${p}.${mk}`, gp, errs);
           else typeError(`${p}.${mk}`, mv, gp, 'v1.JSONSchemaProps');
         }
       }
@@ -174,9 +173,9 @@ function walkShape(v: unknown, shape: Shape, path: string, goPath: string, errs:
       const item = s[0];
       if (!Array.isArray(child)) typeError(p, child, gp, `[]v1.${item.$go}`);
       else zeroNulls(child, {});
-      if (Array.isArray(child)) child.forEach((c, i) => (isObj(c) ? walkShape(c, item, `${p}[${i}]`, gp, errs) : typeError(`${p}[${i}]`, c, gp, `v1.${item.$go}`)));
+      if (Array.isArray(child)) child.forEach((c, i) => (isObject(c) ? walkShape(c, item, `${p}[${i}]`, gp, errs) : typeError(`${p}[${i}]`, c, gp, `v1.${item.$go}`)));
     } else if (typeof s === 'object') {
-      if (!isObj(child)) typeError(p, child, gp, `v1.${s.$go}`);
+      if (!isObject(child)) typeError(p, child, gp, `v1.${s.$go}`);
       else walkShape(child, s, p, gp, errs);
     } else if (s === '[]string') {
       if (!Array.isArray(child)) typeError(p, child, gp, s);
