@@ -1,5 +1,5 @@
 // The discovery wait ends at the discovery timeout (JoinConfiguration timeouts.discovery, 5m by
-// default; tsctl join --discovery-timeout), even against an apiserver that takes the connection
+// default; tsctl join --config), even against an apiserver that takes the connection
 // and never answers: each try is bounded by the time left, not by the client's own 60 s.
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -12,8 +12,10 @@ import { isTerminal, openTerminal } from './terminal.js';
 import { imageCommand } from './images.js';
 import { defaultLab, labDown, labUp } from '../lab/lab.js';
 import { joinWithBootstrapToken, joinWithK10Token } from './join.js';
+import { mixedArgumentsError, parseJoinConfiguration, type JoinConfig } from './join-config.js';
 import { ensureBootstrapTokenSetup } from './bootstrap-token-setup.js';
 import { createToken, deleteTokens, generateBootstrapToken, joinCommand, listTokens, parseGoDuration, TokenValidationError } from './token.js';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -29,13 +31,16 @@ Cluster:
                              a multi-node lab cluster on this machine (nodes are network namespaces)
   lab down [--data-dir DIR]  remove every trace of it
   join HOST:PORT --token ID.SECRET --discovery-token-ca-cert-hash sha256:HASH [--node-name N]
-       [--output-file FILE] [--cert-dir DIR] [--discovery-timeout 5m] [--ignore-preflight-errors CHECK]
+       [--output-file FILE] [--cert-dir DIR] [--ignore-preflight-errors CHECK]
                              join as kubeadm join does: check the cluster-info ConfigMap's signature
                              and CA, get this node's client certificate by TLS bootstrapping, write the
                              cluster's kubelet-config as DATA_DIR/config.yaml and start the node agent
                              (--start-agent=false: print how to start it); tsctl down stops it
   join --discovery-file KUBECONFIG|https://URL --tls-bootstrap-token ID.SECRET [...]
                              the same, trusting a copied (or downloaded) kubeconfig's server and CA
+  join --config FILE [--node-name N] [--ignore-preflight-errors CHECK] [--data-dir DIR] [...]
+                             the same, from a kubeadm JoinConfiguration (kubeadm.k8s.io/v1beta4 or
+                             v1beta3: discovery, nodeRegistration, timeouts.discovery)
   join --server URL --token K10... [--node-name N] [--output-file FILE]
                              exchange a tskube join token for this node's kubeconfig
   token create [TOKEN] [--ttl 24h] [--usages signing,authentication] [--groups G] [--description D]
@@ -89,7 +94,7 @@ const spec = {
   'tls-bootstrap-token': { type: 'string', default: '', help: 'join: the token of the TLS bootstrap (default --token)' },
   'discovery-token-ca-cert-hash': { type: 'list', default: [], help: 'join: the pin (sha256:<hex> of its public key) of the cluster CA to trust' },
   'discovery-token-unsafe-skip-ca-verification': { type: 'boolean', default: false, help: 'join: trust the cluster-info CA without a pin' },
-  'discovery-timeout': { type: 'string', default: '5m0s', help: 'join: how long to wait for the signed cluster-info' },
+  config: { type: 'string', default: '', help: 'join: a kubeadm JoinConfiguration file (its discovery, node name, preflight errors to ignore and discovery timeout)' },
   'cert-dir': { type: 'string', default: '', help: 'join: where the node certificate is kept (default DATA_DIR/pki)' },
   'start-agent': { type: 'boolean', default: true, help: 'join: start the node agent once joined, under the supervisor up uses (tsctl down --data-dir DIR stops it); --start-agent=false prints how to start it instead' },
   'ignore-preflight-errors': { type: 'list', default: [], help: 'join: checks whose errors are only warnings (e.g. FileAvailable-..., all)' },
@@ -127,6 +132,21 @@ function expandShort(argv: string[]): string[] {
     } else out.push(a);
   }
   return out;
+}
+
+/** tsctl join --config FILE: the file's JoinConfiguration, once no flag it replaces was given too. */
+function joinConfigFile(path: string, argv: string[], warn: (line: string) => void): JoinConfig {
+  const end = argv.indexOf('--');
+  const given = (end < 0 ? argv : argv.slice(0, end)).filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]!);
+  const mixed = mixedArgumentsError(given);
+  if (mixed) throw new Error(mixed);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`unable to read config from ${JSON.stringify(path)} : ${(e as Error).message}`, { cause: e });
+  }
+  return parseJoinConfiguration(text, warn);
 }
 
 function parseDuration(s: string): number {
@@ -195,19 +215,31 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
       return 0;
     }
     try {
-      await joinWithBootstrapToken({
+      // (kubeadm: with --config the file says what the discovery flags would, and they may not be given too)
+      const config = flags.config ? joinConfigFile(flags.config, argv, (l) => io.err(`W ${l}\n`)) : undefined;
+      const discovery = config ?? {
         endpoint: rest[0] ?? flags.server.replace(/^https:\/\//, '').replace(/\/$/, ''),
         token: flags['discovery-token'] || flags.token,
         tlsBootstrapToken: flags['tls-bootstrap-token'] || flags.token,
         discoveryFile: flags['discovery-file'] || undefined,
         caCertHashes: flags['discovery-token-ca-cert-hash'],
         unsafeSkipCAVerification: flags['discovery-token-unsafe-skip-ca-verification'],
-        nodeName,
+        discoveryTimeoutMs: undefined,
+      };
+      await joinWithBootstrapToken({
+        endpoint: discovery.endpoint,
+        token: discovery.token,
+        tlsBootstrapToken: discovery.tlsBootstrapToken,
+        discoveryFile: discovery.discoveryFile,
+        caCertHashes: discovery.caCertHashes,
+        unsafeSkipCAVerification: discovery.unsafeSkipCAVerification,
+        // (--node-name wins over the file's nodeRegistration.name; the preflight errors are both's)
+        nodeName: flags['node-name'] || config?.nodeName || nodeName,
         dataDir: flags['data-dir'],
         kubeconfigPath,
         certDir: flags['cert-dir'] || join(flags['data-dir'], 'pki'),
-        discoveryTimeoutMs: parseGoDuration('discovery-timeout', flags['discovery-timeout']),
-        ignorePreflightErrors: flags['ignore-preflight-errors'],
+        discoveryTimeoutMs: discovery.discoveryTimeoutMs,
+        ignorePreflightErrors: [...new Set([...flags['ignore-preflight-errors'], ...(config?.ignorePreflightErrors ?? [])])],
         startAgent: flags['start-agent'] ? (a) => startJoinedAgent(a, log) : undefined,
         out,
       });

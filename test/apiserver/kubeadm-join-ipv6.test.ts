@@ -56,7 +56,7 @@ describe('a control plane advertised on an IPv6 address', () => {
     await eventually(async () => (await anonymous.get<{ data: Record<string, string> }>(core('configmaps'), 'kube-public', 'cluster-info')).data[`jws-kubeconfig-${m![3]}`] !== undefined, { timeoutMs: 10_000, what: 'the JWS of the new token' });
 
     const nodeDir = join(dir, 'worker-v6');
-    const joined = await tsctl(...created.out.trim().split(/\s+/).slice(1), '--data-dir', nodeDir, '--node-name', 'worker-v6', '--start-agent=false', '--discovery-timeout', '10s');
+    const joined = await tsctl(...created.out.trim().split(/\s+/).slice(1), '--data-dir', nodeDir, '--node-name', 'worker-v6', '--start-agent=false');
     expect(joined.err).toBe('');
     expect(joined.code).toBe(0);
     const kc = loadKubeconfig(join(nodeDir, 'node.kubeconfig'));

@@ -34,6 +34,14 @@ const clients: RestClient[] = [];
 const tsctl = (...args: string[]) => tsctlCaptured(args[0] === 'join' ? [...args, '--start-agent=false'] : args);
 const admin = (...args: string[]) => tsctl('--kubeconfig', cp.kubeconfig, ...args);
 
+let configs = 0;
+/** A kubeadm.k8s.io/v1beta4 JoinConfiguration file of these discovery lines and discovery timeout. */
+function joinConfiguration(discovery: string, timeout: string): string {
+  const file = join(dir, `join-${++configs}.yaml`);
+  writeFileSync(file, `apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n${discovery}timeouts:\n  discovery: ${timeout}\n`);
+  return file;
+}
+
 /** The cluster-info ConfigMap as a machine that has no credentials reads it. */
 function anonymous(): RestClient {
   const c = new RestClient({ server: cp.config.server, caCert: cp.config.caCert, namespace: 'default', source: 'test' });
@@ -102,21 +110,23 @@ describe('kubeadm-style join', () => {
 
     // (the bootstrapsigner signs cluster-info for the new token)
     await eventually(async () => (await anonymous().get<{ data: Record<string, string> }>(ConfigMaps, 'kube-public', 'cluster-info')).data[`jws-kubeconfig-${id}`] !== undefined, { timeoutMs: 10_000, what: 'the JWS of the new token' });
-    const joinAs = (...extra: string[]) => tsctl('join', endpoint!, '--data-dir', dir, '--node-name', 'worker-1', '--discovery-timeout', '1s', ...extra);
+    // (a JoinConfiguration with a 1 s discovery timeout: kubeadm join has no flag for it)
+    const joinAs = (token: string, pins: string[] = []) =>
+      tsctl('join', '--config', joinConfiguration(`  bootstrapToken:\n    apiServerEndpoint: "${endpoint}"\n    token: ${token}\n    caCertHashes: ${JSON.stringify(pins)}\n`, '1s'), '--data-dir', dir, '--node-name', 'worker-1');
 
-    const noPin = await joinAs('--token', `${id}.${secret}`);
+    const noPin = await joinAs(`${id}.${secret}`);
     expect(noPin.code).toBe(3);
     expect(noPin.err).toBe('error: discovery.bootstrapToken.caCertHashes: Invalid value: "": using token-based discovery without caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file or pass --discovery-token-unsafe-skip-ca-verification flag to continue\n');
 
     const otherPin = `sha256:${'0'.repeat(64)}`;
-    const wrongPin = await joinAs('--token', `${id}.${secret}`, '--discovery-token-ca-cert-hash', otherPin);
+    const wrongPin = await joinAs(`${id}.${secret}`, [otherPin]);
     expect(wrongPin.code).toBe(1);
     expect(wrongPin.err).toBe(`error execution phase preflight: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "${pin}" are pinned\n`);
 
-    const wrongSecret = await joinAs('--token', `${id}.${'x'.repeat(16)}`, '--discovery-token-ca-cert-hash', pin!);
+    const wrongSecret = await joinAs(`${id}.${'x'.repeat(16)}`, [pin!]);
     expect(wrongSecret.err).toBe("error execution phase preflight: couldn't validate the identity of the API Server: failed to verify JWS signature of received cluster info object, can't trust this API Server\n");
 
-    const unknown = await joinAs('--token', 'zzzzzz.0123456789abcdef', '--discovery-token-ca-cert-hash', pin!);
+    const unknown = await joinAs('zzzzzz.0123456789abcdef', [pin!]);
     expect(unknown.err).toBe('error execution phase preflight: couldn\'t validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "zzzzzz"\n');
     expect(existsSync(join(dir, 'node.kubeconfig'))).toBe(false);
 
@@ -223,7 +233,7 @@ describe('kubeadm-style join', () => {
       // (the built binary, as a machine runs it: the trusted roots are the process's own)
       const join_ = (name: string, env: Record<string, string>) =>
         new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-          execFile(process.execPath, [resolve_('dist/cmd/tsctl/main.js'), 'join', '--discovery-file', url, '--tls-bootstrap-token', token, '--data-dir', join(dir, name), '--node-name', name, '--start-agent=false', '--discovery-timeout', '5s'], { env: { ...process.env, ...env } }, (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }));
+          execFile(process.execPath, [resolve_('dist/cmd/tsctl/main.js'), 'join', '--config', joinConfiguration(`  file:\n    kubeConfigPath: "${url}"\n  tlsBootstrapToken: ${token}\n`, '5s'), '--data-dir', join(dir, name), '--node-name', name, '--start-agent=false'], { env: { ...process.env, ...env } }, (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }));
         });
       const untrusted = await join_('worker-https-0', {});
       expect(untrusted.err).toBe(`error execution phase preflight: couldn't validate the identity of the API Server: Get ${JSON.stringify(url)}: unable to verify the first certificate\n`);
