@@ -187,8 +187,9 @@ describe('lab cluster', () => {
 
   it('the agents and controllers talk to the apiserver over its gRPC frontend (named in their kubeconfigs)', async () => {
     const metrics = await client.request<string>('/metrics', { accept: 'text/plain' });
+    // (labels sorted by name, as client_golang writes them)
     const grpcCalls = (method: string, resource: string) =>
-      [...metrics.matchAll(new RegExp(`^apiserver_grpc_requests_total\\{method="${method}",resource="${resource}",code="OK"\\} (\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+      [...metrics.matchAll(new RegExp(`^apiserver_grpc_requests_total\\{code="OK",method="${method}",resource="${resource}"\\} (\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
     expect(grpcCalls('watch', 'pods')).toBeGreaterThanOrEqual(3); // three agents (the scheduler defaults to REST)
     expect(grpcCalls('patch', 'pods')).toBeGreaterThan(0); // agents' status writes
     expect(grpcCalls('update', 'leases') + grpcCalls('create', 'leases')).toBeGreaterThan(0);
