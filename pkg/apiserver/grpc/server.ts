@@ -223,15 +223,24 @@ export class GrpcServer {
   /** A list of metrics.k8s.io/v1beta1 pods or nodes (PodMetrics, NodeMetrics), as over REST. */
   private metricsList(call: grpc.ServerUnaryCall<ListRequest, unknown>, cb: grpc.sendUnaryData<unknown>): void {
     const req = call.request;
+    // (API Priority and Fairness, as a REST list of metrics.k8s.io: classified after authentication)
+    const passage: FlowPassage = { call, waitMs: queueWaitLimitMs(this.deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), query: listQuery(req) };
     const run = async () => {
+      const user = await this.user(call);
+      const namespace = req.resource === 'pods' ? req.namespace || undefined : undefined;
+      await this.admitFlow(passage, user, 'list', req, namespace);
       if (`${req.group}/${req.version}` !== METRICS_GROUP_VERSION || (req.resource !== 'pods' && req.resource !== 'nodes') || !this.deps.nodeProxy) {
         throw new ApiError(404, 'NotFound', `the server could not find the requested resource ${req.group}/${req.version}/${req.resource}`);
       }
-      const resource = req.resource;
-      const out = await serveMetrics(this.deps.nodeProxy, await this.user(call), { resource, namespace: resource === 'pods' ? req.namespace || undefined : undefined }, new URLSearchParams({ labelSelector: req.labelSelector ?? '' }));
+      const out = await serveMetrics(this.deps.nodeProxy, user, { resource: req.resource, namespace }, new URLSearchParams({ labelSelector: req.labelSelector ?? '' }));
       return { itemsJson: (out.items as unknown[]).map((i) => JSON.stringify(i)), resourceVersion: '', continue: '', remainingItemCount: 0 };
     };
-    run().then(
+    const work = run();
+    void work.then(finish, finish);
+    function finish() {
+      passage.admission?.finish();
+    }
+    work.then(
       (res) => {
         grpcRequests.inc({ method: 'list', resource: `${req.resource}.metrics.k8s.io`, code: 'OK' });
         cb(null, res);
