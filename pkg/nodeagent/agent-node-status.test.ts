@@ -180,4 +180,50 @@ describe('registration (the kubelet\'s registerWithAPIServer)', () => {
     expect(gaps.slice(0, 8)).toEqual([100, 200, 400, 800, 1600, 3200, 6400, 7000]);
     expect(gaps.at(-1)).toBe(7000);
   });
+
+  const cfg = { nodeName: 'n1', nodeIP: '127.0.0.1', port: 10250, maxPods: 110, dataDir: '/tmp', statusReportSec: 60, statusUpdateSec: 10, leaseDurationSec: 40, labels: {}, taints: [] } as unknown as NodeStatusConfig;
+  const stoppable = () => {
+    const s = { stopped: false };
+    const sources = { localPathDir: '/tmp/lp', pressure: () => undefined, node: () => undefined, networkReady: () => true, stopped: () => s.stopped, nodeEvent: () => {} } as unknown as NodeStatusSources;
+    return { s, sources };
+  };
+
+  it('ends within 100 ms of the agent stopping in a pause, and tries no more', async () => {
+    vi.useFakeTimers();
+    let tries = 0;
+    const client = {
+      create: async () => {
+        tries++;
+        throw new StatusError(503, { kind: 'Status', code: 503, reason: 'ServiceUnavailable' }, 'the server is currently unable to handle the request');
+      },
+    } as unknown as ApiClient;
+    const { s, sources } = stoppable();
+    let ended: unknown;
+    void new NodeStatusManager(client, cfg, sources).register().then(() => (ended = 'registered'), (e: Error) => (ended = e.message));
+    // (past 100 ms ... 6.4 s: in a 7 s pause)
+    await vi.advanceTimersByTimeAsync(15_000);
+    const tried = tries;
+    s.stopped = true;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(ended).toBe('the node agent has stopped');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(tries).toBe(tried);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('does not go on as registered when the agent stopped while its Node was made', async () => {
+    let release!: () => void;
+    const posted: string[] = [];
+    const client = {
+      create: () => new Promise((r) => (release = () => r({}))),
+      patch: async (_ref: unknown, _ns: unknown, _name: unknown, _body: unknown, _type: unknown, sub?: string) => (posted.push(sub ?? ''), {}),
+    } as unknown as ApiClient;
+    const { s, sources } = stoppable();
+    const done = new NodeStatusManager(client, cfg, sources).register();
+    await new Promise((r) => setImmediate(r));
+    s.stopped = true;
+    release();
+    await expect(done).rejects.toThrow('the node agent has stopped');
+    expect(posted).toEqual([]);
+  });
 });

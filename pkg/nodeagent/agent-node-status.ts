@@ -56,6 +56,8 @@ export interface NodeStatusSources {
 /** The kubelet's registerWithAPIServer's pauses between tries: 100 ms, doubling to 7 s. */
 export const REGISTER_FIRST_STEP_MS = 100;
 export const REGISTER_MAX_STEP_MS = 7000;
+/** How often a registration pause looks whether the agent has stopped. */
+const STOP_CHECK_MS = 100;
 
 /** The kubelet's nodeStatusUpdateRetry and the node lease controller's maxUpdateRetries. */
 export const HEARTBEAT_TRIES = 5;
@@ -194,6 +196,7 @@ export class NodeStatusManager {
     // (registerWithAPIServer: tried until it succeeds, however long the apiserver is away or
     // refuses, 100 ms apart doubling to 7 s; static pods run meanwhile)
     for (let step = REGISTER_FIRST_STEP_MS; ; step = Math.min(step * 2, REGISTER_MAX_STEP_MS)) {
+      if (this.s.stopped()) throw new Error('the node agent has stopped');
       try {
         try {
           await this.client.create(Nodes, undefined, body);
@@ -209,9 +212,12 @@ export class NodeStatusManager {
       } catch (e) {
         if (this.s.stopped()) throw e;
         log.warn('Unable to register node with API server', { node: this.cfg.nodeName, err: e });
-        await new Promise((r) => setTimeout(r, step));
+        // (a stopped agent's pause ends within STOP_CHECK_MS: no retry, timer or late start after stop)
+        for (let left = step; left > 0 && !this.s.stopped(); left -= STOP_CHECK_MS) await new Promise((r) => setTimeout(r, Math.min(STOP_CHECK_MS, left)));
       }
     }
+    // (stopped while the Node was being made: the agent does not go on as registered)
+    if (this.s.stopped()) throw new Error('the node agent has stopped');
     await this.post(true);
   }
 
