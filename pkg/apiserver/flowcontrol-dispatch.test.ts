@@ -161,6 +161,27 @@ describe('FlowDispatcher', () => {
     expect(await metric('apiserver_flowcontrol_current_executing_seats')).toContain('apiserver_flowcontrol_current_executing_seats{flow_schema="global-default",priority_level="global-default"} 0');
   });
 
+  it('shares the seats out again on a configuration change, not when the configuration\'s revision moves alone', async () => {
+    const clock = new FakeClock();
+    const busy: PriorityLevelConfiguration = { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'busy2' }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 100 } } } } };
+    const busySchema: FlowSchema = { ...tinySchema, metadata: { name: 'busy2-users' }, spec: { ...tinySchema.spec, priorityLevelConfiguration: { name: 'busy2' } } };
+    const base = source([busy], [busySchema]);
+    let revision = 1;
+    const d = new FlowDispatcher({ current: () => ({ ...base.current(), revision: String(revision) }), match: base.match }, undefined, clock);
+    const r: FlowRequest = { user: { name: 'tiny', groups: ['system:authenticated'] }, verb: 'get', path: '/version' };
+    const flow = d.classify(r)!;
+    const admitted = Array.from({ length: 50 }, () => d.admit(flow, r, 60_000, false));
+    clock.advance(5000);
+    for (const a of admitted) a.finish();
+    // (the caches' progress moves the revision: the period goes on)
+    revision++;
+    d.classify(r);
+    clock.advance(5000);
+    d.classify(r);
+    // (50 seats for half the period, none for the other half)
+    expect(await metric('apiserver_flowcontrol_demand_seats_average')).toContain('apiserver_flowcontrol_demand_seats_average{priority_level="busy2"} 25');
+  });
+
   it('charges a write the final seats of the watches its event goes to, counted from their establishment to their close', () => {
     const d = new FlowDispatcher(source());
     const user = { name: 'u', groups: ['system:authenticated'] };

@@ -320,11 +320,15 @@ export class FlowDispatcher {
     for (const pl of cfg.levels.values()) shares += nominalShares(pl);
     const levels = new Map<string, LevelState>();
     let nominalSum = 0;
+    // (whether the levels or their bounds changed: the seats are shared out again at once)
+    let reshare = cfg.levels.size !== this.levels.size;
     for (const [name, pl] of cfg.levels) {
       const nominalCL = shares > 0 ? Math.ceil((this.serverConcurrencyLimit * nominalShares(pl)) / shares) : 0;
       const lp = pl.spec?.type === 'Exempt' ? pl.spec.exempt : pl.spec?.limited;
       const bounds = levelBounds(nominalCL, lp?.lendablePercent, pl.spec?.type === 'Exempt' ? undefined : pl.spec?.limited?.borrowingLimitPercent, this.serverConcurrencyLimit);
-      const state = this.levels.get(name) ?? new LevelState(pl, bounds, () => this.clock.now());
+      const old = this.levels.get(name);
+      const state = old ?? new LevelState(pl, bounds, () => this.clock.now());
+      if (!old || old.bounds.nominalCL !== bounds.nominalCL || old.bounds.minCL !== bounds.minCL || old.bounds.maxCL !== bounds.maxCL) reshare = true;
       state.pl = pl;
       state.bounds = bounds;
       nominalSum += nominalCL;
@@ -343,8 +347,9 @@ export class FlowDispatcher {
     this.levels = levels;
     this.nominalSum = nominalSum;
     this.flows = new Map(cfg.schemas.map((fs) => [fs.metadata!.name!, new Flow(fs, levels.get(fs.spec!.priorityLevelConfiguration!.name!)!)]));
-    // (finishQueueSetReconfigsLocked shares the seats out at once for the new configuration)
-    this.adjustBorrowing();
+    // (finishQueueSetReconfigsLocked shares the seats out at once for a new configuration; the
+    // classifier's revision also moves with its caches' progress, which changes nothing here)
+    if (reshare) this.adjustBorrowing();
   }
 
   /**
