@@ -140,6 +140,10 @@ export interface ApiServerConfig {
   defaultStorageClass: boolean;
   /** Requests without credentials run as system:anonymous, as kube-apiserver's --anonymous-auth (default true). */
   anonymousAuth: boolean;
+  /** Serve /logs/ from logsDir (kube-apiserver's --enable-logs-handler, default true). */
+  enableLogsHandler?: boolean;
+  /** The directory /logs/ serves: /var/log, as kube-apiserver's (a test's own directory elsewhere). */
+  logsDir?: string;
   /** Defaults and exemptions of the PodSecurity admission plugin (--admission-control-config-file); none by default. */
   podSecurity?: PodSecurityConfig;
   /** Bootstrap tokens (kube-system Secrets bootstrap-token-<id>) authenticate, as kube-apiserver's --enable-bootstrap-token-auth (default false). */
@@ -393,6 +397,7 @@ export class ApiServer {
       },
       authorizer: this.authorizer,
       anonymous: c.anonymousAuth,
+      logsDir: c.enableLogsHandler === false ? undefined : (c.logsDir ?? '/var/log'),
       requestTimeoutMs: c.requestTimeoutMs,
       health: apiserverHealthChecks({ etcd: async () => void (await storage.currentRevision()), started: () => this.isReady, shuttingDown: () => this.shuttingDown }),
       nodeProxy,

@@ -8,6 +8,7 @@ import { Gauge, register } from 'prom-client';
 import type { KubeObject } from '../../api/types.js';
 import { logger } from '../../util/log.js';
 import { metricsText } from '../../util/prom-text.js';
+import { isLogsPath, serveLogs } from './logs-handler.js';
 import type { Authorizer } from '../authorizer.js';
 import type { FlowRequest } from '../flowcontrol-config.js';
 import { webhookSecondsOf } from '../admission-metrics.js';
@@ -122,6 +123,8 @@ export interface RestServerDeps {
   unauthenticated?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> | false;
   /** The longest a request that is not long-running may take (kube-apiserver's --request-timeout; default 60 s). */
   requestTimeoutMs?: number;
+  /** The directory /logs/ serves (kube-apiserver's /var/log); none with --enable-logs-handler=false. */
+  logsDir?: string;
 }
 
 export interface ParsedPath {
@@ -513,6 +516,7 @@ export class RestServer {
         res.end(await metricsText(register));
         return;
       }
+      if (this.deps.logsDir && isLogsPath(path)) return await serveLogs(this.deps.logsDir, path, url.searchParams.toString(), req, res);
       if (path === '/api' || path === '/api/' || path === '/apis' || path === '/apis/') {
         const legacy = path.startsWith('/api/') || path === '/api';
         // Aggregated discovery when the client takes it (kubectl 1.32 asks for it first), else the legacy documents.
@@ -730,7 +734,7 @@ export function isNonResourcePath(path: string): boolean {
   // (resource paths, most requests, start /api/v1/namespaces/ or /apis/<group>/<version>/<resource>: more segments than discovery has)
   if (path.startsWith('/api/v1/namespaces/')) return false;
   if (issuerDiscoveryPath(path)) return true;
-  if (/^\/(healthz|livez|readyz|version|metrics|openapi)(\/|$)/.test(path)) return true;
+  if (/^\/(healthz|livez|readyz|version|metrics|openapi|logs)(\/|$)/.test(path)) return true;
   const segs = path.split('/').filter(Boolean);
   return (segs[0] === 'api' && segs.length <= 2) || (segs[0] === 'apis' && segs.length <= 3) || segs.length === 0;
 }
