@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import type { Server } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -79,6 +80,17 @@ describe('the secure port of the scheduler and the controller manager', () => {
     expect(m.type).toBe('application/json');
     expect(JSON.parse(m.body)).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'forbidden: User "system:anonymous" cannot get path "/metrics"', reason: 'Forbidden', details: {}, code: 403 });
     expect(await get('/metrics', 'wrong')).toMatchObject({ status: 401 });
+  });
+
+  it("plain HTTP on the port gets Go's '400 Bad Request: Client sent an HTTP request to an HTTPS server.'", async () => {
+    const reply = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      httpRequest({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode!, body }));
+      }).on('error', reject).end();
+    });
+    expect(reply).toEqual({ status: 400, body: 'Client sent an HTTP request to an HTTPS server.\n' });
+    expect(await get('/healthz')).toMatchObject({ status: 200, body: 'ok' });
   });
 
   it("a token allowed /metrics reads the exposition; another is refused; an unknown path allowed is Go's 404", async () => {

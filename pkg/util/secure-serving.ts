@@ -5,6 +5,7 @@
 // component gives one; any other path is Go's '404 page not found'.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { collectDefaultMetrics, register } from 'prom-client';
 import './build-info-metric.js';
@@ -26,6 +27,25 @@ export interface SecureServingOptions {
   clientCA?: string;
   /** /configz's document ({"componentconfig": ...}), read at each request. */
   configz?: () => unknown;
+}
+
+/**
+ * A plain HTTP request on the HTTPS port gets Go's answer (net/http's conn.serve, when the TLS
+ * record header looks like HTTP): '400 Bad Request' and 'Client sent an HTTP request to an HTTPS
+ * server.' in the clear, where Node would close the connection without a word.
+ */
+function answerPlainHTTP(server: Server): void {
+  const raw = new Map<string, Socket>();
+  const key = (s: { remoteAddress?: string; remotePort?: number }) => `${s.remoteAddress}:${s.remotePort}`;
+  server.on('connection', (socket: Socket) => {
+    const k = key(socket);
+    raw.set(k, socket);
+    socket.once('close', () => raw.get(k) === socket && raw.delete(k));
+  });
+  server.on('tlsClientError', (err: Error & { code?: string }, tls: TLSSocket) => {
+    const socket = raw.get(key(tls));
+    if (err.code === 'ERR_SSL_HTTP_REQUEST' && socket && !socket.destroyed) socket.end('HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n');
+  });
 }
 
 const text = (res: ServerResponse, code: number, body: string, contentType = 'text/plain; charset=utf-8') => {
@@ -65,6 +85,7 @@ export function startSecureServing(o: SecureServingOptions): Promise<{ server: S
       if (!res.headersSent) text(res, 500, 'Internal Server Error\n');
     });
   });
+  answerPlainHTTP(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => {
