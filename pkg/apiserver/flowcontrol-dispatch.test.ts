@@ -182,6 +182,24 @@ describe('FlowDispatcher', () => {
     expect(await metric('apiserver_flowcontrol_demand_seats_average')).toContain('apiserver_flowcontrol_demand_seats_average{priority_level="busy2"} 25');
   });
 
+  it('counts the dispatch attempts that find too few seats free for a wide request (request_dispatch_no_accommodation_total)', async () => {
+    // (9 shares of 254: 22 seats, none borrowed; a request may take min(ceil(15% of 22), 22/1) = 4)
+    const wide: PriorityLevelConfiguration = { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'wide' }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 9, borrowingLimitPercent: 0, limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 50 } } } } };
+    const wideSchema: FlowSchema = { ...tinySchema, metadata: { name: 'wide-users' }, spec: { ...tinySchema.spec, priorityLevelConfiguration: { name: 'wide' }, rules: [{ subjects: [{ kind: 'User', user: { name: 'tiny' } }], resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'] }] }] } };
+    const d = new FlowDispatcher(source([wide], [wideSchema]), undefined, undefined, () => 400);
+    const get: FlowRequest = { user: { name: 'tiny', groups: ['system:authenticated'] }, verb: 'get', resource: { group: '', resource: 'pods', namespace: 'a' } };
+    const list: FlowRequest = { ...get, verb: 'list' };
+    const flow = d.classify(get)!;
+    const gets = Array.from({ length: 20 }, () => d.admit(flow, get, 60_000, false));
+    const big = d.admit(flow, list, 60_000, false, new URLSearchParams());
+    expect([big.seats, big.executing]).toEqual([4, false]);
+    gets[0]!.finish();
+    gets[1]!.finish();
+    expect(big.executing).toBe(true);
+    const counted = await metric('apiserver_flowcontrol_request_dispatch_no_accommodation_total');
+    expect(counted).toContain('apiserver_flowcontrol_request_dispatch_no_accommodation_total{flow_schema="wide-users",priority_level="wide"} 2');
+  });
+
   it('charges a write the final seats of the watches its event goes to, counted from their establishment to their close', () => {
     const d = new FlowDispatcher(source());
     const user = { name: 'u', groups: ['system:authenticated'] };

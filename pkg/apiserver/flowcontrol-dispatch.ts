@@ -161,6 +161,9 @@ const observer = {
   released(req: FlowRequestState) {
     (req.flow as Flow).stats.executingSeats -= req.seats;
   },
+  notAccommodated(req: FlowRequestState) {
+    (req.flow as Flow).stats.noAccommodation++;
+  },
   rejected(req: FlowRequestState, reason: RejectReason) {
     const s = (req.flow as Flow).stats;
     s.rejected[reason]++;

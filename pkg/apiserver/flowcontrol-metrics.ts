@@ -57,6 +57,8 @@ export interface FlowStats {
   waiting: number;
   waitingSeats: number;
   dispatched: number;
+  /** Dispatch attempts of its requests that found too few seats free (request_dispatch_no_accommodation_total). */
+  noAccommodation: number;
   rejected: Record<RejectReason, number>;
   /** request_wait_duration_seconds by execute ("true": it was enqueued; "false": refused at once). */
   waitExecuted: Buckets;
@@ -99,6 +101,7 @@ export function statsOf(fs: string, pl: string): FlowStats {
       waiting: 0,
       waitingSeats: 0,
       dispatched: 0,
+      noAccommodation: 0,
       rejected: { 'queue-full': 0, 'concurrency-limit': 0, 'time-out': 0 },
       waitExecuted: new Buckets({ ...labels, execute: 'true' }),
       waitRejected: new Buckets({ ...labels, execute: 'false' }),
@@ -134,6 +137,15 @@ new Counter({
   collect() {
     this.reset();
     for (const s of stats.values()) if (s.dispatched) this.inc(s.labels, s.dispatched);
+  },
+});
+new Counter({
+  name: 'apiserver_flowcontrol_request_dispatch_no_accommodation_total',
+  help: alpha('Number of times a dispatch attempt resulted in a non accommodation due to lack of available seats'),
+  labelNames: flowLabels,
+  collect() {
+    this.reset();
+    for (const s of stats.values()) if (s.noAccommodation) this.inc(s.labels, s.noAccommodation);
   },
 });
 new Counter({

@@ -29,13 +29,15 @@ function setUp(config: Partial<QueueSetConfig>) {
   const rejected: [string, RejectReason][] = [];
   const order: string[] = [];
   const released: string[] = [];
+  const notAccommodated: string[] = [];
   const qs = new QueueSet({ exempt: false, concurrencyLimit: 1, queues: 8, handSize: 1, queueLengthLimit: 50, ...config }, clock, {
     queued: () => {},
     executing: (r, d) => void (d === 1 && order.push(r.flow as string)),
     released: (r) => void released.push(r.flow as string),
+    notAccommodated: (r) => void notAccommodated.push(r.flow as string),
     rejected: (r, reason) => void rejected.push([r.flow as string, reason]),
   });
-  return { clock, qs, rejected, order, released };
+  return { clock, qs, rejected, order, released, notAccommodated };
 }
 
 describe('a priority level that rejects (no queues)', () => {
@@ -125,7 +127,7 @@ describe('a priority level that queues', () => {
   });
 
   it('gives a wide request its seats: it waits until they are all free, and holds them while it runs', () => {
-    const { qs, order } = setUp({ concurrencyLimit: 4 });
+    const { qs, order, notAccommodated } = setUp({ concurrencyLimit: 4 });
     const wide = qs.start('wide', [0], 60_000, 3);
     expect(wide.phase).toBe(RequestPhase.Executing);
     expect(qs.seatsInUse).toBe(3);
@@ -140,6 +142,8 @@ describe('a priority level that queues', () => {
     expect(two.phase).toBe(RequestPhase.Executing);
     expect(qs.seatsInUse).toBe(2);
     expect(order).toEqual(['wide', 'one', 'two']);
+    // (each dispatch attempt that found a seat free but not two: request_dispatch_no_accommodation_total)
+    expect(notAccommodated).toEqual(['two', 'two']);
     // (a Reject level refuses a request whose seats do not fit)
     const reject = setUp({ concurrencyLimit: 4, queues: 0 });
     reject.qs.start('a', undefined, 0, 3);

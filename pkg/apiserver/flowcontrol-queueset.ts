@@ -52,6 +52,8 @@ export interface QueueSetObserver {
   executing(req: FlowRequestState, delta: 1 | -1): void;
   /** Its seats are given back (at once when done, or after its final phase's latency). */
   released(req: FlowRequestState): void;
+  /** A dispatch attempt found too few seats free for it, the head of the queue picked. */
+  notAccommodated?(req: FlowRequestState): void;
   rejected(req: FlowRequestState, reason: RejectReason): void;
 }
 
@@ -341,7 +343,11 @@ export class QueueSet {
         best = q;
       }
     }
-    if (!best || !this.canAccommodate(best.waiting[0]!.seats)) return false;
+    if (!best) return false;
+    if (!this.canAccommodate(best.waiting[0]!.seats)) {
+      this.observer.notAccommodated?.(best.waiting[0]!);
+      return false;
+    }
     this.robinIndex = best.index;
     const req = best.waiting.shift()!;
     best.waitingSeats -= req.seats;
