@@ -60,7 +60,7 @@ describe('Job template', () => {
   it('still refuses a changed command', () => {
     const old = job(structuredClone(template));
     const next = structuredClone(old);
-    (next.spec!.template!.spec!.containers[0] as { command: string[] }).command = ['false'];
+    (next.spec!.template!.spec!.containers![0] as { command: string[] }).command = ['false'];
     expect(messages(validateJobUpdate(next, old)).map((m) => m.split(':')[0])).toEqual(['spec.template']);
   });
 
@@ -86,7 +86,7 @@ describe('PersistentVolume node affinity', () => {
 
 describe('ControllerRevision data', () => {
   it('is compared as its text, as Go compares the RawExtension\'s bytes: a new key order is a change', () => {
-    const cr = (data: unknown): ControllerRevision => ({ metadata: { name: 'r', namespace: 'default', resourceVersion: '1' }, data, revision: 1 });
+    const cr = (data: Record<string, unknown>): ControllerRevision => ({ metadata: { name: 'r', namespace: 'default', resourceVersion: '1' }, data, revision: 1 });
     const data = { spec: { template: { a: 1, b: 2 } } };
     expect(validateControllerRevisionUpdate(cr(structuredClone(data)), cr(data))).toEqual([]);
     expect(messages(validateControllerRevisionUpdate(cr(reversed(data)), cr(data)))[0]).toMatch(/^data: Invalid value: .*: field is immutable$/);

@@ -20,7 +20,7 @@ const req = (spec: Pod['spec'], operation: AdmissionRequest['operation'] = 'CREA
   obj: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec } as KubeObject,
   ctx: {} as AdmissionRequest['ctx'],
 });
-const refusal = async (p: Promise<void> | void) => {
+const refusal = async (p: Promise<unknown> | void) => {
   try {
     await p;
   } catch (e) {

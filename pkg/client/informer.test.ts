@@ -27,6 +27,8 @@ function fakeClient(items: KubeObject[], events: WatchEvent[]): ApiClient {
     patch: notUsed,
     delete: notUsed,
     bind: notUsed,
+    createSubresource: notUsed,
+    evict: notUsed,
     close: () => {},
   };
 }

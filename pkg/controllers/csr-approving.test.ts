@@ -22,14 +22,16 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const csr = (spec: Partial<NonNullable<Csr['spec']>>, status?: Csr['status']): Csr =>
+// (JSON carries the request as base64 text, as the controller reads it, where the protobuf type has bytes)
+type WireSpec = Omit<NonNullable<Csr['spec']>, 'request'> & { request?: string };
+const csr = (spec: Partial<WireSpec>, status?: Csr['status']): Csr =>
   ({
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',
     metadata: { name: 'node-csr-x', uid: 'u1', resourceVersion: '5' },
     spec: { request: nodeRequest, signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'client auth'], username: 'system:bootstrap:abcdef', uid: '', groups: ['system:bootstrappers', 'system:bootstrappers:kubeadm:default-node-token', 'system:authenticated'], ...spec },
     ...(status ? { status } : {}),
-  }) as Csr;
+  }) as unknown as Csr;
 
 /** A controller over one CSR whose SubjectAccessReviews allow the subresources in `allowed`. */
 function harness(obj: Csr, allowed: string[]) {

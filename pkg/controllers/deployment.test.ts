@@ -59,6 +59,8 @@ function fakeClient(store: FakeStore): ApiClient {
     },
     list: async () => ({ items: [], metadata: {} }) as never,
     bind: async () => ({}),
+    createSubresource: async () => Promise.reject(new Error('not used')),
+    evict: async () => Promise.reject(new Error('not used')),
     watch: async () => ({ done: Promise.resolve(), stop() {} }),
     close() {},
   };

@@ -22,7 +22,7 @@ function setup(pods: P[], claims: PVC[] = [], conflict = false) {
   const created: PVC[] = [];
   const client = {
     async create(_ref: unknown, _ns: string, obj: PVC) {
-      if (conflict) throw new StatusError(409, 'AlreadyExists', 'exists');
+      if (conflict) throw new StatusError(409, { kind: 'Status', status: 'Failure', reason: 'AlreadyExists', code: 409 }, 'exists');
       created.push(obj);
       return obj;
     },

@@ -215,7 +215,7 @@ describe('PodStatusManager', () => {
       { type: 'example.com/lb', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-01-01T00:00:01Z' },
       { type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastProbeTime: null, lastTransitionTime: '2026-01-01T00:00:02Z' },
     ] };
-    const stored = { ...pod, status: held } as Pod;
+    const stored = { ...pod, status: held } as unknown as Pod; // (lastProbeTime null, as Go writes it; the type has an optional string)
     await m.report({ ...view, pod: stored });
     const patched = applyStrategicMergePatch(stored as KubeObject, bodies[0], 'Pod') as Pod;
     const conditions = patched.status!.conditions!;

@@ -10,7 +10,7 @@ const pod = (podSc: Record<string, unknown> | undefined, containerSc: Record<str
   metadata: { name: 'p', namespace: 'default', uid: 'u' },
   spec: { securityContext: podSc, containers: [{ name: 'c', image: 'busybox', securityContext: containerSc }] },
 });
-const seccompOf = (p: Pod) => containerConfig(p, p.spec!.containers![0]!, { attempt: 0, nodeName: 'n', hostIP: '10.0.0.1', podIP: '10.244.0.2', volumes: {} }).securityContext?.seccomp;
+const seccompOf = (p: Pod) => containerConfig(p, p.spec!.containers![0]!, { attempt: 0, nodeName: 'n', hostIP: '10.0.0.1', podIP: '10.244.0.2', volumes: { hostPaths: new Map() } }).securityContext?.seccomp;
 
 describe('containerConfig: seccomp', () => {
   it('is Unconfined (no filter) unless asked, as the kubelet does by default', () => {
@@ -151,7 +151,7 @@ describe('sandboxConfig: resolv.conf as the kubelet\'s GetPodDNS', () => {
     expect(fit({ dnsConfig: { searches: many } }).searches).toEqual(['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'lab.example', ...many.slice(0, 28)]);
     expect(warned).toHaveLength(1);
     const wide = Array.from({ length: 12 }, (_, i) => `${String(i).padStart(2, '0')}${'w'.repeat(198)}`);
-    const searches = fit({ dnsConfig: { searches: wide } }).searches;
+    const searches = fit({ dnsConfig: { searches: wide } }).searches!;
     expect(searches.join(' ').length).toBeLessThanOrEqual(2048);
     expect(searches).toEqual(['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'lab.example', ...wide.slice(0, 9)]);
     expect(warned).toEqual([`DNSConfigForming: Search Line limits were exceeded, some search paths have been omitted, the applied search line is: ${searches.join(' ')}`]);
@@ -231,7 +231,7 @@ describe('oom_score_adj (GetContainerOOMScoreAdjust)', () => {
   const gi = 1024 ** 3;
   const ctr = (name: string, requests?: Record<string, string>, limits?: Record<string, string>, restartPolicy?: string) => ({ name, image: 'busybox', ...(restartPolicy ? { restartPolicy } : {}), resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } });
   const podOf = (containers: ReturnType<typeof ctr>[], initContainers: ReturnType<typeof ctr>[] = [], extra: Record<string, unknown> = {}): Pod => ({ metadata: { name: 'p', namespace: 'default', uid: 'u' }, spec: { containers, initContainers, ...extra } });
-  const adj = (p: Pod, i = 0) => containerConfig(p, p.spec!.containers![i]!, { attempt: 0, nodeName: 'n', hostIP: '10.0.0.1', podIP: '10.244.0.2', volumes: {}, memoryCapacity: 10 * gi }).resources?.oomScoreAdj;
+  const adj = (p: Pod, i = 0) => containerConfig(p, p.spec!.containers![i]!, { attempt: 0, nodeName: 'n', hostIP: '10.0.0.1', podIP: '10.244.0.2', volumes: { hostPaths: new Map() }, memoryCapacity: 10 * gi }).resources?.oomScoreAdj;
 
   it('is -997 for Guaranteed, 1000 for BestEffort', () => {
     expect(adj(podOf([ctr('c', { cpu: '100m', memory: '32Mi' }, { cpu: '100m', memory: '32Mi' })]))).toBe(-997);
@@ -249,7 +249,7 @@ describe('oom_score_adj (GetContainerOOMScoreAdjust)', () => {
 
   it("keeps a sidecar no higher than the smallest app container, and node-critical pods at -997", () => {
     const p = podOf([ctr('app', { memory: '5Gi' })], [ctr('side', { memory: '1Gi' }, undefined, 'Always')]);
-    const side = containerConfig(p, p.spec!.initContainers![0]!, { attempt: 0, nodeName: 'n', hostIP: '10.0.0.1', podIP: '10.244.0.2', volumes: {}, memoryCapacity: 10 * gi });
+    const side = containerConfig(p, p.spec!.initContainers![0]!, { attempt: 0, nodeName: 'n', hostIP: '10.0.0.1', podIP: '10.244.0.2', volumes: { hostPaths: new Map() }, memoryCapacity: 10 * gi });
     expect(side.resources?.oomScoreAdj).toBe(500);
     const critical = podOf([ctr('c')], [], { priority: 2_000_001_000, priorityClassName: 'system-node-critical' });
     expect(adj(critical)).toBe(-997);

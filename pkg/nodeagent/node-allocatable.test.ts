@@ -44,7 +44,7 @@ describe('--system-reserved and --kube-reserved', () => {
     // more reserved than there is: 0, never negative
     expect(nodeResources(8 * gi, '/tmp', undefined, [], { memory: 9 * gi }).allocatable.memory).toBe('0');
 
-    const cfg = { nodeName: 'n1', maxPods: 110, dataDir: '/tmp', systemReserved: { cpu: '200m', memory: '500Mi' }, kubeReserved: { cpu: '100m', memory: '1Gi' } } as NodeStatusConfig;
+    const cfg: NodeStatusConfig = { ...defaultAgentConfig('n1'), dataDir: '/tmp', systemReserved: { cpu: '200m', memory: '500Mi' }, kubeReserved: { cpu: '100m', memory: '1Gi' } };
     const sources = { pressure: () => undefined, node: () => undefined } as unknown as NodeStatusSources;
     const { capacity, allocatable } = new NodeStatusManager({} as ApiClient, cfg, sources).resources();
     const milli = cpus().length * 1000 - 300;

@@ -2,7 +2,7 @@
 // container list and records are set by hand).
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
-import { ContainerState, type ContainerStatus } from '../runtime/types.js';
+import { ContainerState, SandboxState, type ContainerStatus } from '../runtime/types.js';
 import { computePhase, computeStatus } from './pod-status.js';
 import { containerNameLabel } from './container-labels.js';
 import { PodWorker, differsForSync, type WorkerDeps } from './pod-worker.js';
@@ -260,7 +260,7 @@ describe('a deleted pod whose containers have stopped (terminal)', () => {
   const terminal = (restartPolicy: string, containers: ContainerStatus[]) => {
     const w = worker(restartPolicy, containers, { side: true, app: true });
     w.pod = { ...w.pod, metadata: { ...w.pod.metadata, deletionTimestamp: '2026-01-01T00:00:05Z' }, status: { phase: 'Running', initContainerStatuses: [{ name: 'init', state: { terminated: { exitCode: 0 } } }] } } as Pod;
-    w.sandbox = { id: 's', state: 'SANDBOX_READY' };
+    w.sandbox = { id: 's', metadata: { name: 'p', namespace: 'default', uid: 'u', attempt: 0 }, state: SandboxState.Ready, createdAt: '2026-01-01T00:00:00Z', netnsPath: '/run/netns/tsk-s', ipcnsPath: '', utsnsPath: '', cgroupParent: '', labels: {}, annotations: {} };
     w.podIP = '10.0.0.7';
     w.terminal = true;
     return w;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { register } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Container, Pod } from '../api/types.js';
+import type { Pod } from '../api/types.js';
 import { ConfigSources } from './config-sources.js';
 import type { ContainerRecord } from './pod-worker-deps.js';
 import { startContainer, type ContainerStartDeps, type ContainerStartHost } from './pod-worker-container-start.js';

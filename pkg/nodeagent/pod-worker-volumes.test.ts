@@ -6,6 +6,9 @@ import type { Pod } from '../api/types.js';
 import { PodVolumes } from './pod-worker-volumes.js';
 import { VolumeMountError } from './claim-volumes.js';
 
+/** The worker's dependencies PodVolumes reads (each test gives the few it uses). */
+type Deps = ConstructorParameters<typeof PodVolumes>[0];
+
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -37,7 +40,7 @@ describe('PodVolumes.prepareApiData', () => {
         },
         apiVolumeSyncMs: 60_000,
         nodeAllocatable: () => ({}),
-      } as never,
+      } as Deps,
       { pod, uid: 'u1', key: 'ns/p', podIP: '', event: (type, reason, message) => events.push(`${type} ${reason} ${message}`), retryIn: (ms) => (retry = ms), kick: () => {} },
     );
     expect(await volumes.prepareApiData()).toBe(false);
@@ -59,7 +62,7 @@ describe('PodVolumes.prepareApiData', () => {
     const events: string[] = [];
     const retries: number[] = [];
     const volumes = new PodVolumes(
-      { podsDir, getSource: async (_kind, _ns, name) => (exists ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } } : undefined), apiVolumeSyncMs: 60_000, nodeAllocatable: () => ({}) } as never,
+      { podsDir, getSource: async (_kind, _ns, name) => (exists ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } } : undefined), apiVolumeSyncMs: 60_000, nodeAllocatable: () => ({}) } as Deps,
       { pod, uid: 'u3', key: 'ns/p', podIP: '', event: (_type, reason) => events.push(reason), retryIn: (ms) => retries.push(ms), kick: () => {} },
     );
     let now = 1_000_000;
@@ -98,7 +101,7 @@ describe('PodVolumes.prepareApiData', () => {
         getSource: async (_kind, _ns, name) => (exists ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } } : undefined),
         apiVolumeSyncMs: 60_000,
         nodeAllocatable: () => ({}),
-      } as never,
+      } as Deps,
       { pod, uid: 'u2', key: 'ns/p', podIP: '', event: (type, reason, message) => events.push(`${type} ${reason} ${message}`), retryIn: () => {}, kick: () => {} },
     );
     expect(await volumes.prepareApiData()).toBe(true);
@@ -130,7 +133,7 @@ describe('PodVolumes.prepareClaimVolumes', () => {
     };
     const events: string[] = [];
     let retry: number | undefined;
-    const volumes = new PodVolumes({ podsDir: root, apiVolumeSyncMs: 60_000 } as never, { pod, uid: 'u4', key: 'ns/p', podIP: '', event: (type, reason, message) => events.push(`${type} ${reason} ${message}`), retryIn: (ms) => (retry = ms), kick: () => {} });
+    const volumes = new PodVolumes({ podsDir: root, apiVolumeSyncMs: 60_000 } as Deps, { pod, uid: 'u4', key: 'ns/p', podIP: '', event: (type, reason, message) => events.push(`${type} ${reason} ${message}`), retryIn: (ms) => (retry = ms), kick: () => {} });
     expect(await volumes.prepareClaimVolumes()).toBe(false);
     expect(events).toEqual([
       `Warning FailedMount MountVolume.SetUp failed for volume "a" : hostPath type check failed: ${join(root, 'dir')} is not a file`,
@@ -182,7 +185,7 @@ describe('PodVolumes.prepareClaimVolumes', () => {
       },
     };
     const events: string[] = [];
-    const volumes = new PodVolumes({ podsDir: tmpdir(), apiVolumeSyncMs: 60_000 } as never, { pod, uid: 'u5', key: 'ns/p', podIP: '', event: (_type, _reason, message) => events.push(message), retryIn: () => {}, kick: () => {} });
+    const volumes = new PodVolumes({ podsDir: tmpdir(), apiVolumeSyncMs: 60_000 } as Deps, { pod, uid: 'u5', key: 'ns/p', podIP: '', event: (_type, _reason, message) => events.push(message), retryIn: () => {}, kick: () => {} });
     expect(await volumes.prepareClaimVolumes()).toBe(false);
     expect(events).toEqual([
       'MountVolume.SetUp failed for volume "typo" : unknown storage medium "memory"',
@@ -203,7 +206,7 @@ describe('storage_operation_duration_seconds', () => {
     const count = async (status: string) => Number(new RegExp(`^storage_operation_duration_seconds_count\\{volume_plugin="kubernetes.io/configmap",operation_name="volume_mount",status="${status}",migrated="false"\\} (\\d+)$`, 'm').exec(await register.metrics())?.[1] ?? 0);
     const [ok0, failed0] = [await count('success'), await count('fail-unknown')];
     const volumes = new PodVolumes(
-      { podsDir, getSource: async (_kind, _ns, name) => (name === 'present' ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } } : undefined), apiVolumeSyncMs: 60_000, nodeAllocatable: () => ({}) } as never,
+      { podsDir, getSource: async (_kind, _ns, name) => (name === 'present' ? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } } : undefined), apiVolumeSyncMs: 60_000, nodeAllocatable: () => ({}) } as Deps,
       { pod, uid: 'u9', key: 'ns/p', podIP: '', event: () => {}, retryIn: () => {}, kick: () => {} },
     );
     expect(await volumes.prepareApiData()).toBe(false);

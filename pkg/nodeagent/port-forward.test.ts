@@ -96,11 +96,11 @@ describe('port-forward session', () => {
     c.send({ type: 'data', streamId: 7, flags: 0, data: Buffer.from('hello ') });
     c.send({ type: 'data', streamId: 7, flags: FLAG_FIN, data: Buffer.from('pod') });
     const frames: ReturnType<typeof text>[] = [];
-    while (!frames.some((f) => 'id' in f && f.id === 5 && f.fin)) frames.push(text(await c.next()));
-    const echoed = frames.filter((f) => 'id' in f && f.id === 7).map((f) => ('data' in f ? f.data : '')).join('');
+    while (!frames.some((f) => 'fin' in f && f.id === 5 && f.fin)) frames.push(text(await c.next()));
+    const echoed = frames.filter((f) => 'fin' in f && f.id === 7).map((f) => ('data' in f ? f.data : '')).join('');
     expect(echoed).toBe('hello pod');
-    expect(frames.filter((f) => 'id' in f && f.fin).map((f) => ('id' in f ? f.id : 0))).toEqual([7, 5]);
-    expect(frames.some((f) => 'id' in f && f.id === 5 && f.data)).toBe(false);
+    expect(frames.filter((f) => 'fin' in f && f.fin).map((f) => ('id' in f ? f.id : 0))).toEqual([7, 5]);
+    expect(frames.some((f) => 'fin' in f && f.id === 5 && f.data)).toBe(false);
 
     // a client that resets the data stream: the pod connection is closed, the error stream FIN'd
     await c.open(9, 'error', podPort, '2');
@@ -108,7 +108,7 @@ describe('port-forward session', () => {
     c.send({ type: 'data', streamId: 11, flags: 0, data: Buffer.from('x') });
     let f: ReturnType<typeof text>;
     do f = text(await c.next());
-    while (!('id' in f && f.id === 11 && f.data === 'x'));
+    while (!('fin' in f && f.id === 11 && f.data === 'x'));
     expect(portForwardStats()).toMatchObject({ sessions: 1, streams: 2, sockets: 1 });
     c.send({ type: 'rst_stream', streamId: 11, status: RstStatus.Cancel });
     expect(text(await c.next())).toEqual({ id: 9, fin: true, data: '' });
@@ -157,8 +157,8 @@ describe('port-forward dials as containerd does (localhost in the sandbox, IPv4 
         await c.open(ids[1], 'data', port, requestId);
         c.send({ type: 'data', streamId: ids[1], flags: FLAG_FIN, data: Buffer.from('ping') });
         const got: ReturnType<typeof text>[] = [];
-        while (!got.some((f) => 'id' in f && f.id === ids[0] && f.fin)) got.push(text(await c.next()));
-        return got.filter((f) => 'id' in f && f.id === ids[1]).map((f) => ('data' in f ? f.data : '')).join('');
+        while (!got.some((f) => 'fin' in f && f.id === ids[0] && f.fin)) got.push(text(await c.next()));
+        return got.filter((f) => 'fin' in f && f.id === ids[1]).map((f) => ('data' in f ? f.data : '')).join('');
       };
       expect(await fetch(podPort, [1, 3], '0')).toBe('ping');
       expect(await fetch(v6Port, [5, 7], '1')).toBe('from-v6');

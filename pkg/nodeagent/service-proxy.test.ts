@@ -6,7 +6,7 @@ import { kubeDnsService } from '../dns/kube-dns-service.js';
 import { kubeProxyStarting, NodeServiceProxy } from './service-proxy.js';
 
 /** An informer that has listed `items` and never changes. */
-function listed<T>(items: T[]): Informer<T> {
+function listed<T extends KubeObject>(items: T[]): Informer<T> {
   return { on: () => {}, hasSynced: async () => {}, list: () => items } as unknown as Informer<T>;
 }
 

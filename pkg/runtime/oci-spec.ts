@@ -59,6 +59,8 @@ export interface OciSpec {
     readonlyPaths?: string[];
     seccomp?: OciSeccomp;
     sysctl?: Record<string, string>;
+    /** The root mount's propagation: rshared when a host mount is shared (runc makes / shared for it). */
+    rootfsPropagation?: string;
   };
 }
 

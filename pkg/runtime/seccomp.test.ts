@@ -29,7 +29,7 @@ describe('RuntimeDefault seccomp profile', () => {
   });
 
   it('goes into the OCI spec, except for privileged containers', () => {
-    const base = { image: {}, rootfs: '/r', user: { uid: 0, gid: 0 }, namespaces: { network: '/n', ipc: '/i', uts: '/u' }, cgroupsPath: '/c', etcFiles: {}, volumes: {}, seccomp: runtimeDefaultProfile(DEFAULT_CAPABILITIES) };
+    const base = { image: { rootfs: { type: 'layers' as const, diff_ids: [] } }, rootfs: '/r', user: { uid: 0, gid: 0 }, namespaces: { network: '/n', ipc: '/i', uts: '/u' }, cgroupsPath: '/c', etcFiles: {}, volumes: {}, seccomp: runtimeDefaultProfile(DEFAULT_CAPABILITIES) };
     expect(buildSpec({ ...base, container: { name: 'c', image: 'i', command: ['true'] } }).linux.seccomp?.defaultAction).toBe('SCMP_ACT_ALLOW');
     expect(buildSpec({ ...base, container: { name: 'c', image: 'i', command: ['true'], securityContext: { privileged: true } } }).linux.seccomp).toBeUndefined();
     expect(buildSpec({ ...base, seccomp: undefined, container: { name: 'c', image: 'i', command: ['true'] } }).linux.seccomp).toBeUndefined();

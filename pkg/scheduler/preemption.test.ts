@@ -144,8 +144,9 @@ describe('eligibleToPreempt and the plugin', () => {
     ]);
     const h: PostFilterHandle = { nodes: new Map([['a', a], ['b', b], ['c', c]]), nodeList: [a, b, c], ...plugins, nominated: () => [] };
     const res = defaultPreemption.postFilter(prepared(high), high, statuses, h);
-    expect(res?.nominatedNode).toBe('b');
-    expect(res?.victims.map((v) => v.metadata?.name)).toHaveLength(1);
+    if (typeof res === 'string') throw new Error(`no candidate: ${res}`);
+    expect(res.nominatedNode).toBe('b');
+    expect(res.victims.map((v) => v.metadata?.name)).toHaveLength(1);
     // (no candidate: why, per node, in kube-scheduler's words)
     expect(defaultPreemption.postFilter(prepared(pod('low', 0, '500m')), pod('low', 0, '500m'), statuses, h)).toBe('preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.');
     // A node where removing every lower-priority pod is not enough says its filter's reason.

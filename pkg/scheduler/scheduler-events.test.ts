@@ -65,7 +65,7 @@ describe('SchedulerEvents', () => {
   it('tries an event again while the apiserver does not take it (down, restarting)', async () => {
     vi.useFakeTimers();
     const { c, created, calls } = client(2, () => new Error('connect ECONNREFUSED'));
-    const events = new SchedulerEvents(c, { schedulerName: 'default-scheduler', identity: 'me' });
+    const events = new SchedulerEvents(c, { schedulerName: 'default-scheduler' });
     events.event(pod, 'Normal', 'Scheduled', 'Successfully assigned default/web to n1');
     await vi.advanceTimersByTimeAsync(10_000); // the first retry, after a random part of 10 s
     expect(calls()).toBe(2);
@@ -76,7 +76,7 @@ describe('SchedulerEvents', () => {
 
   it('does not try again what the apiserver refused (4xx), nor once stopped', async () => {
     vi.useFakeTimers();
-    const refused = client(5, () => new StatusError(422, 'Invalid', 'bad'));
+    const refused = client(5, () => new StatusError(422, { kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422 }, 'bad'));
     const events = new SchedulerEvents(refused.c, { schedulerName: 'default-scheduler' });
     events.event(pod, 'Normal', 'Scheduled', 'x');
     await vi.advanceTimersByTimeAsync(60_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeLimitRange, describeNamespace, describeResourceQuota } from './describe-namespace.js';
+import { describeLimitRange, describeNamespace, describeResourceQuota, type LimitRange } from './describe-namespace.js';
 import { tabwrite } from './tabwriter.js';
 
 describe('tsctl describe namespace', () => {
@@ -17,7 +17,7 @@ describe('tsctl describe namespace', () => {
 
   it('lists quotas and limit ranges as kubectl describe ns printed them', () => {
     const quota = { metadata: { name: 'q1' }, status: { hard: { pods: '10', 'requests.cpu': '2' }, used: { pods: '1', 'requests.cpu': '0' } } };
-    const limits = { metadata: { name: 'lr' }, spec: { limits: [{ type: 'Container', max: { cpu: '2', memory: '1Gi' }, min: { cpu: '10m' }, default: { cpu: '500m', memory: '1Gi' }, defaultRequest: { cpu: '100m', memory: '1Gi' } }, { type: 'Pod', max: { cpu: '4' } }] } };
+    const limits: LimitRange = { metadata: { name: 'lr' }, spec: { limits: [{ type: 'Container', max: { cpu: '2', memory: '1Gi' }, min: { cpu: '10m' }, default: { cpu: '500m', memory: '1Gi' }, defaultRequest: { cpu: '100m', memory: '1Gi' } }, { type: 'Pod', max: { cpu: '4' } }] } };
     expect(tabwrite(['Name:\ttsc-b', 'Labels:\tkubernetes.io/metadata.name=tsc-b', 'Annotations:\t<none>', ...describeNamespace({ status: { phase: 'Active' } }, [quota], [limits])].join('\n'))).toBe(`Name:         tsc-b
 Labels:       kubernetes.io/metadata.name=tsc-b
 Annotations:  <none>
@@ -58,7 +58,7 @@ describe('tsctl describe resourcequota', () => {
 
 describe('tsctl describe limitrange', () => {
   it('prints the limits table with no labels and no events, as kubectl 1.32 describeLimitRange', () => {
-    const lr = { metadata: { name: 'lr1', namespace: 'ns', labels: { a: 'b' } }, spec: { limits: [{ type: 'Container', max: { cpu: '2', memory: '1Gi' }, min: { cpu: '100m' }, default: { cpu: '500m' }, defaultRequest: { cpu: '200m' }, maxLimitRequestRatio: { cpu: '10' } }, { type: 'Pod', max: { memory: '2Gi' } }] } };
+    const lr: LimitRange = { metadata: { name: 'lr1', namespace: 'ns', labels: { a: 'b' } }, spec: { limits: [{ type: 'Container', max: { cpu: '2', memory: '1Gi' }, min: { cpu: '100m' }, default: { cpu: '500m' }, defaultRequest: { cpu: '200m' }, maxLimitRequestRatio: { cpu: '10' } }, { type: 'Pod', max: { memory: '2Gi' } }] } };
     expect(tabwrite(describeLimitRange(lr).join('\n'))).toBe(`Name:       lr1
 Namespace:  ns
 Type        Resource  Min   Max  Default Request  Default Limit  Max Limit/Request Ratio

@@ -10,7 +10,7 @@ import type { RequestContext } from './request-types.js';
 import { findResource } from './resources.js';
 import { decodeAs } from './store.js';
 
-const ctx = (): RequestContext => ({ user: { username: 'admin', groups: [] }, dryRun: false, fieldValidation: 'Strict', warnings: [] });
+const ctx = (): RequestContext => ({ user: { name: 'admin', groups: [] }, dryRun: false, fieldValidation: 'Strict', warnings: [] });
 
 const crd = {
   apiVersion: 'apiextensions.k8s.io/v1',

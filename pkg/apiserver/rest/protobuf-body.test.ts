@@ -130,6 +130,7 @@ describe('protobuf request bodies', () => {
       } catch (err) {
         return err as ApiError;
       }
+      return undefined;
     })();
     expect(e?.code).toBe(415);
     expect(e?.message).toContain('field 25 of Container');

@@ -180,8 +180,8 @@ describe('VolumeRestrictions', () => {
     const rwop = claim('only-one', 'local-path', 'pv', { accessModes: ['ReadWriteOncePod'] });
     const { lister } = fakes([rwop, claim('shared', 'local-path', 'pv2')], [], [pod('holder', 'only-one', 'shared')]);
     const plugin = volumeRestrictions(lister);
-    expect(plugin.preFilter(new CycleState(), pod('p', 'only-one')).reasons).toEqual([ERR_RWOP_CONFLICT]);
-    expect(plugin.preFilter(new CycleState(), pod('p', 'shared')).code).toBe(Code.Success);
-    expect(plugin.preFilter(new CycleState(), pod('holder', 'only-one')).code).toBe(Code.Success);
+    expect(plugin.preFilter(new CycleState(), pod('p', 'only-one'), []).reasons).toEqual([ERR_RWOP_CONFLICT]);
+    expect(plugin.preFilter(new CycleState(), pod('p', 'shared'), []).code).toBe(Code.Success);
+    expect(plugin.preFilter(new CycleState(), pod('holder', 'only-one'), []).code).toBe(Code.Success);
   });
 });
