@@ -200,7 +200,7 @@ describe('FlowDispatcher', () => {
     expect(counted).toContain('apiserver_flowcontrol_request_dispatch_no_accommodation_total{flow_schema="wide-users",priority_level="wide"} 2');
   });
 
-  it('charges a write the final seats of the watches its event goes to, counted from their establishment to their close', () => {
+  it('charges a write the final seats of the watches its event goes to, counted from their establishment to their close', async () => {
     const d = new FlowDispatcher(source());
     const user = { name: 'u', groups: ['system:authenticated'] };
     const watch: FlowRequest = { user, verb: 'watch', resource: { group: '', resource: 'configmaps', namespace: 'n1' } };
@@ -230,6 +230,10 @@ describe('FlowDispatcher', () => {
     late.finish();
     expect(d.watchers.interested('', 'configmaps', 'n1', undefined)).toBe(0);
     expect(write()).toBe(1);
+    // (each write's watchers sampled in watch_count_samples, the token's create not: 0, 25, 0 and 0)
+    const samples = await metric('apiserver_flowcontrol_watch_count_samples');
+    const bucket = (le: string) => samples.find((l) => l.includes(`le="${le}"`) && l.includes('flow_schema="global-default"'))?.split(' ').pop();
+    expect([bucket('0'), bucket('10'), bucket('100'), bucket('+Inf')]).toEqual(['3', '3', '4', '4']);
   });
 
   it('deals each user of a ByUser schema its own hand of its level\'s queues', () => {

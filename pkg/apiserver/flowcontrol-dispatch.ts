@@ -296,7 +296,9 @@ export class FlowDispatcher {
       if (query) seats = listSeats(r.verb, name, query, () => this.objectCount(res.group, res.resource), level.maxSeats);
     } else if (res && MUTATING_VERBS.has(r.verb) && !(res.resource === 'serviceaccounts' && res.subresource === 'token' && res.group === '')) {
       // (isRequestExemptFromWatchEvents: a service account token's create makes no event)
-      final = finalPhase(this.watchers.interested(res.group, res.resource, res.namespace, name), level.maxSeats);
+      const watchers = this.watchers.interested(res.group, res.resource, res.namespace, name);
+      flow.stats.watchCount.observe(watchers);
+      final = finalPhase(watchers, level.maxSeats);
     }
     // (a watch is registered under its name, or the one its fieldSelector's metadata.name= gives it)
     const registerWatch = watch && res ? () => this.watchers.register(res.group, res.resource, res.namespace, name ?? selectedName(query?.get('fieldSelector') ?? '')) : undefined;
