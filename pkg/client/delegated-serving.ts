@@ -47,7 +47,7 @@ export interface SecureServingFlagValues {
 export async function startDelegatedServing(flags: SecureServingFlagValues, o: { pairName: string; userAgent: string; configz?: () => unknown }): Promise<{ port: number; close(): void } | undefined> {
   const port = flags['secure-port'];
   if (port === 0) return undefined;
-  if (port < 0 || port > 65535 || !Number.isInteger(port)) throw new FlagError(`--secure-port ${port} must be between 1 and 65535, inclusive. It cannot be turned off: 0`);
+  if (port < 0 || port > 65535 || !Number.isInteger(port)) throw new FlagError(`--secure-port ${port} must be between 0 and 65535, inclusive. 0 for turning off secure port`);
   const clients: RestClient[] = [];
   const poster = (file: string): ReviewPoster => {
     const c = new RestClient(loadKubeconfig(file), { maxSockets: 2, userAgent: o.userAgent });
