@@ -247,6 +247,9 @@ export class CRDController {
       }
     }
     await this.unserve(name);
+    // (the cache's consistent-read marker, the last key under the resource's prefix; no read can
+    // write it again once unserved)
+    await s?.cache.removeMarker();
     await this.deps.crds
       .guaranteedUpdate(undefined, name, this.deps.ctx(), undefined, (cur) => {
         cur.metadata!.finalizers = (cur.metadata!.finalizers ?? []).filter((f) => f !== CRD_CLEANUP_FINALIZER);

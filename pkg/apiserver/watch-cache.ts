@@ -440,6 +440,14 @@ export class WatchCache {
     return () => this.watchers.delete(cw);
   }
 
+  /**
+   * Deletes the consistent-read marker: for a resource no longer served (its CRD deleted), so that
+   * nothing of it is left under its prefix in etcd.
+   */
+  async removeMarker(): Promise<void> {
+    await this.storage.remove(this.markerKey);
+  }
+
   async stop(): Promise<void> {
     this.state = State.Stopped;
     for (const w of this.watchers) w.sink.close();

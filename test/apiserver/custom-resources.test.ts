@@ -415,7 +415,7 @@ describe('CustomResourceDefinitions', () => {
     expect(groups.groups.map((g) => g.name)).not.toContain(GROUP);
     const etcd = new EtcdClient(cp.server.etcdEndpoints);
     try {
-      const left = await etcd.range({ key: Buffer.from(`/registry/${GROUP}/crontabs/`), rangeEnd: Buffer.from(`/registry/${GROUP}/crontabs0`) });
+      const left = await etcd.range({ key: Buffer.from(`/registry/${GROUP}/crontabs/`), range_end: Buffer.from(`/registry/${GROUP}/crontabs0`) });
       expect(left.kvs ?? []).toHaveLength(0);
     } finally {
       etcd.close();
