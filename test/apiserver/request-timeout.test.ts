@@ -40,6 +40,15 @@ async function terminations(verb: string, scope: string): Promise<number> {
   return line ? Number(line.slice(series.length)) : 0;
 }
 
+/**
+ * apiserver_flowcontrol_current_executing_requests of a flow schema: the requests API Priority and
+ * Fairness has let run and that are not answered yet (the apiservers run in this process).
+ */
+async function executing(flowSchema: string): Promise<number> {
+  const lines = (await register.metrics()).split('\n').filter((l) => l.startsWith('apiserver_flowcontrol_current_executing_requests{') && l.includes(`flow_schema="${flowSchema}"`));
+  return lines.reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
 describe('request deadline with etcd frozen', () => {
   it('REST and gRPC reads and writes answer 504 Timeout at the deadline; a watch stays open; all answer again once etcd is back', async () => {
     await cp.admin.create(Pods, 'default', pod('before'));
@@ -117,9 +126,13 @@ describe('stopping the apiserver (SIGTERM)', () => {
       const thaw = await freezeEtcd(other);
       let stopping: Promise<void> | undefined;
       try {
-        // (a read held by the frozen etcd until its 3 s deadline, under way when the stop begins)
-        const read = timed(other.admin.request('/api/v1/namespaces/default/pods/draining'));
-        await sleep(300);
+        // (a read held by the frozen etcd until its 3 s deadline, under way when the stop begins: made
+        // as the scheduler, whose flow schema nothing else in this process uses, so that its count of
+        // executing requests says when the apiserver has taken this one)
+        const scheduler = other.clientWithToken(tokenFor(join(other.dataDir, 'tokens.csv'), 'system:kube-scheduler'));
+        expect(await executing('kube-scheduler')).toBe(0);
+        const read = timed(scheduler.request('/api/v1/namespaces/default/pods/draining'));
+        await eventually(async () => (await executing('kube-scheduler')) === 1, { timeoutMs: 2000, intervalMs: 10, what: 'the read executing' });
         stopping = other.stopServer();
         const answer = await read;
         expect(answer.status).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Timeout: request did not complete within the allotted timeout', reason: 'Timeout', details: {}, code: 504 });
