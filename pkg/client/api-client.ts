@@ -11,6 +11,9 @@ export interface ResourceRef {
 }
 
 export interface ListResult<T = KubeObject> {
+  /** The list's kind and apiVersion as the REST client read them (PodList, v1); the gRPC list has none. */
+  kind?: string;
+  apiVersion?: string;
   items: T[];
   metadata: { resourceVersion?: string; continue?: string };
 }
@@ -30,6 +33,8 @@ export interface ListQuery {
   labelSelector?: string;
   fieldSelector?: string;
   resourceVersion?: string;
+  /** Exact or NotOlderThan, with resourceVersion (the REST client sends it; the gRPC list has no such field). */
+  resourceVersionMatch?: 'Exact' | 'NotOlderThan';
   limit?: number;
   continue?: string;
 }

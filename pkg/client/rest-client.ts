@@ -68,15 +68,22 @@ export const ClusterRoles = rbac('clusterroles', false);
 export const RoleBindings = rbac('rolebindings', true);
 export const ClusterRoleBindings = rbac('clusterrolebindings', false);
 
+/** A metav1.Status as the server sent it, with the members callers read typed. */
+export type StatusBody = Record<string, unknown> & {
+  reason?: string;
+  message?: string;
+  details?: { name?: string; group?: string; kind?: string; uid?: string; causes?: { reason?: string; message?: string; field?: string }[]; retryAfterSeconds?: number };
+};
+
 export class StatusError extends Error {
   /** The seconds the server asked to wait before trying again (gRPC's `retry-after`), if it did. */
   retryAfter?: number;
-  constructor(readonly code: number, readonly status: Record<string, unknown> | undefined, message: string) {
+  constructor(readonly code: number, readonly status: StatusBody | undefined, message: string) {
     super(message);
     this.name = 'StatusError';
   }
   get reason(): string | undefined {
-    return this.status?.reason as string | undefined;
+    return this.status?.reason;
   }
 }
 

@@ -101,8 +101,8 @@ describe('node authorization', () => {
     await eventually(async () => (await cp.admin.get(core('serviceaccounts'), 'mirror-ns', 'default')).metadata?.name === 'default', { what: 'default account' });
     const n1 = cp.nodeClient('n1');
     const uid = (await cp.admin.get(Nodes, undefined, 'n1')).metadata!.uid;
-    const mirror = { ...pod('static-n1'), metadata: { name: 'static-n1', annotations: { 'kubernetes.io/config.mirror': 'h' }, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'n1', uid, controller: true }] } };
-    (mirror as { spec: Record<string, unknown> }).spec = { ...(mirror as { spec: Record<string, unknown> }).spec, nodeName: 'n1' };
+    const base = pod('static-n1');
+    const mirror = { ...base, metadata: { name: 'static-n1', annotations: { 'kubernetes.io/config.mirror': 'h' }, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'n1', uid, controller: true }] }, spec: { ...(base.spec as Record<string, unknown>), nodeName: 'n1' } };
     expect(await code(n1.create(Pods, 'mirror-ns', mirror))).toBe(200);
     const tokenFor = (podName: string, uid?: string) => n1.createSubresource(core('serviceaccounts'), 'mirror-ns', 'default', 'token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: podName, uid } } });
     const none = await tokenFor('static-n1').catch((x: StatusError) => x);

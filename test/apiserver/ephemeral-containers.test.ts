@@ -117,7 +117,7 @@ describe('pods/ephemeralcontainers', () => {
   });
 
   it('ports, probes, lifecycle and resources are forbidden; names are unique; the target must exist; image is required', async () => {
-    const add = (c: Record<string, unknown>) => failure(cp.admin.patch(Pods, 'default', 'e1', { spec: { ephemeralContainers: [c] } }, 'strategic', 'ephemeralcontainers'));
+    const add = (c: EphemeralContainer | Record<string, unknown>) => failure(cp.admin.patch(Pods, 'default', 'e1', { spec: { ephemeralContainers: [c] } }, 'strategic', 'ephemeralcontainers'));
     // Each cause is a field and `Type: detail`, as Kubernetes writes it (kubectl joins them with ': ').
     const causes = (e: { status?: unknown }) => ((e.status as { details?: { causes?: { field: string; message: string }[] } }).details?.causes ?? []).map((c) => `${c.field}: ${c.message}`);
 
@@ -277,20 +277,20 @@ describe('a pod stored without a struct by value', () => {
     try {
       const key = Buffer.from('/registry/pods/default/raw');
       const stored = JSON.parse(Buffer.from((await etcd.range({ key })).kvs![0]!.value!).toString()) as Pod;
-      delete stored.spec!.containers[0]!.resources;
+      delete stored.spec!.containers![0]!.resources;
       await etcd.put({ key, value: Buffer.from(JSON.stringify(stored)) });
     } finally {
       etcd.close();
     }
     const got = await eventually(async () => {
       const p = (await cp.admin.get(Pods, 'default', 'raw')) as Pod;
-      if (p.spec!.containers[0]!.resources) throw new Error('the raw write is not read back yet');
+      if (p.spec!.containers![0]!.resources) throw new Error('the raw write is not read back yet');
       return p;
     });
-    got.spec!.containers[0]!.resources = {};
+    got.spec!.containers![0]!.resources = {};
     got.metadata!.labels = { changed: 'yes' };
     const updated = (await cp.admin.update(Pods, 'default', 'raw', got)) as Pod;
     expect(updated.metadata?.labels).toEqual({ changed: 'yes' });
-    expect(updated.spec!.containers[0]!.resources).toEqual({});
+    expect(updated.spec!.containers![0]!.resources).toEqual({});
   });
 });

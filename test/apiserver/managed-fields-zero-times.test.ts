@@ -165,7 +165,7 @@ describe('null zero times in managedFields', () => {
     expect((kubelet.status as { conditions: unknown[] }).conditions[0]).toHaveProperty('lastProbeTime', null);
     expect((kubelet.status as { containerStatuses: unknown[] }).containerStatuses[0]).toMatchObject({ ready: false, restartCount: 0 });
     // Another client PUTs the status back as a non-Go client writes it: the same values, the zero ones left out.
-    const put = structuredClone(kubelet) as KubeObject & { status: { conditions: Record<string, unknown>[]; containerStatuses: Record<string, unknown>[] } };
+    const put = structuredClone(kubelet) as KubeObject & { status: { phase?: string; conditions: Record<string, unknown>[]; containerStatuses: Record<string, unknown>[] } };
     delete put.status.conditions[0]!.lastProbeTime;
     for (const k of ['ready', 'restartCount', 'imageID', 'lastState']) delete put.status.containerStatuses[0]![k];
     put.status.phase = 'Succeeded';

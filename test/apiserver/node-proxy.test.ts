@@ -43,7 +43,7 @@ beforeAll(async () => {
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (protos) => (protos.has('v5.channel.k8s.io') ? 'v5.channel.k8s.io' : false) });
   agent.on('upgrade', (req, socket, head) => {
     requests.push({ path: req.url ?? '', auth: req.headers.authorization ?? '' });
-    if (req.headers.authorization !== `Bearer ${nodeToken}`) return socket.destroy();
+    if (req.headers.authorization !== `Bearer ${nodeToken}`) return void socket.destroy();
     // (a pod whose container is not running: the kubelet's refusal, before any upgrade)
     if (req.url?.includes('/default/stopped/')) return void socket.end('HTTP/1.1 404 Not Found\r\n\r\ncontainer not found ("main")\n');
     wss.handleUpgrade(req, socket, head, (ws) => {

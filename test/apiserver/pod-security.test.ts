@@ -118,7 +118,7 @@ describe('PodSecurity admission', () => {
     const ok = await createPod('psa-apparmor', { ...podBody('fielded'), metadata: { name: 'fielded' } , spec: { containers: [container({ securityContext: { appArmorProfile: { type: 'RuntimeDefault' } } })] } });
     expect(ok.code, JSON.stringify(ok.body)).toBe(201);
     expect(ok.warnings).toEqual([]);
-    expect(ok.body.metadata.annotations).toEqual({ [KEY]: 'runtime/default' });
+    expect(ok.body.metadata?.annotations).toEqual({ [KEY]: 'runtime/default' });
   });
 
   it('warns about, but never refuses, workloads with pod templates', async () => {

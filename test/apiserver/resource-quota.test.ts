@@ -119,6 +119,8 @@ describe('resource quotas', () => {
     const conflicting = await failure(admin.create(ResourceQuotas, 'q1', quota('both', { pods: '1' }, { scopes: ['BestEffort', 'NotBestEffort'] })));
     expect(conflicting.message).toContain('spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort", "NotBestEffort"}: conflicting scopes');
     const misapplied = await failure(admin.create(ResourceQuotas, 'q1', quota('misapplied', { 'requests.cpu': '1' }, { scopes: ['BestEffort'] })));
+    expect(misapplied.message).toBe('ResourceQuota "misapplied" is invalid: spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort"}: unsupported scope applied to resource');
+    expect(misapplied.status?.details?.causes).toHaveLength(1);
     // (one error per resource the scope cannot count, told once: ErrorList.ToAggregate)
     const twice = await failure(admin.create(ResourceQuotas, 'q1', quota('misapplied', { 'requests.cpu': '1', 'requests.memory': '1G' }, { scopes: ['BestEffort'] })));
     expect(twice.message).toBe('ResourceQuota "misapplied" is invalid: spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort"}: unsupported scope applied to resource');

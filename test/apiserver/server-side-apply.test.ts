@@ -2,7 +2,7 @@
 // an applier drops, conflicts between managers (409 with causes, force), Updates taking
 // ownership, status writes in their own entries, dryRun, and clearing or corrupting managedFields.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Jobs, Namespaces, Pods, StatusError, type WatchEvent } from '../../pkg/client/rest-client.js';
+import { Jobs, Namespaces, Pods, type WatchEvent } from '../../pkg/client/rest-client.js';
 import type { KubeObject, ManagedFieldsEntry } from '../../pkg/api/types.js';
 import { eventually, startControlPlane, type TestControlPlane, failure } from '../helpers/control-plane.js';
 

@@ -174,7 +174,7 @@ describe('consistent list (served from the watch cache once it has caught up wit
     const first = await cp.admin.list(Pods, 'default', { labelSelector: 'snap=yes', limit: 2 });
     expect(first.items.map((p) => p.metadata!.name)).toEqual(['snap-0', 'snap-1']);
     // Changes after the first page do not show in the later ones.
-    await cp.admin.delete(Pods, 'default', 'snap-4', 0);
+    await cp.admin.delete(Pods, 'default', 'snap-4', { gracePeriodSeconds: 0 });
     await cp.admin.create(Pods, 'default', { ...pod('snap-9'), metadata: { name: 'snap-9', labels: { snap: 'yes' } } });
     const names = first.items.map((p) => p.metadata!.name);
     let cont = first.metadata.continue;

@@ -71,10 +71,10 @@ describe('DaemonSet controller', () => {
       return s.numberAvailable === 3 ? s : undefined;
     });
     expect(st).toMatchObject({ desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 3, updatedNumberScheduled: 3, numberAvailable: 3, numberMisscheduled: 0, observedGeneration: 1 });
-    const revs = (await cp.admin.list(ControllerRevisions, 'default', { labelSelector: 'app=agent' })).items as (KubeObject & { revision: number })[];
+    const revs = (await cp.admin.list(ControllerRevisions, 'default', { labelSelector: 'app=agent' })).items as (KubeObject & { revision: number; data: { spec: { template: { metadata: unknown } } } })[];
     expect(revs.map((r) => [r.metadata?.name, r.revision])).toEqual([[`agent-${pods[0]!.metadata?.labels?.['controller-revision-hash']}`, 1]]);
     // (the revision holds the template as 1.32's getPatch encodes it: its metadata with creationTimestamp: null)
-    expect((revs[0] as KubeObject & { data: { spec: { template: { metadata: unknown } } } }).data.spec.template.metadata).toEqual({ creationTimestamp: null, labels: { app: 'agent' } });
+    expect(revs[0]!.data.spec.template.metadata).toEqual({ creationTimestamp: null, labels: { app: 'agent' } });
   });
 
   it('follows node additions and deletions, and cordoned nodes keep their pod', async () => {

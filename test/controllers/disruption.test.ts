@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../pkg/api/types.js';
 import { Deployments, Jobs, Nodes, PodDisruptionBudgets, Pods, StatefulSets, type WatchEvent } from '../../pkg/client/rest-client.js';
-import { eventually, failure, node, sleep, type TestControlPlane } from '../helpers/control-plane.js';
+import { eventually, failure, node, type TestControlPlane } from '../helpers/control-plane.js';
 import { deployment, finishPod, job, markReady, startWithScheduler, statefulSet } from '../helpers/workloads.js';
 
 let cp: TestControlPlane;

@@ -174,7 +174,7 @@ describe('Job controller', () => {
   it('a finished pod loses the finalizer once counted; no pod is left Terminating when its job is deleted, whatever the propagation', async () => {
     await cp.admin.create(Jobs, 'default', job('tracked', { completions: 2, parallelism: 1 }));
     await finishAll('tracked', 'Succeeded', async () => ((await getJob('tracked')).status as { succeeded?: number }).succeeded === 1);
-    await eventually(async () => (await podsOf('tracked')).some((p) => p.status?.phase === 'Succeeded' && !p.metadata?.finalizers?.length));
+    await eventually(async () => (await podsOf('tracked')).some((p) => (p.status as { phase?: string } | undefined)?.phase === 'Succeeded' && !p.metadata?.finalizers?.length));
     for (const propagationPolicy of ['Orphan', 'Background', 'Foreground'] as const) {
       const name = `gone-${propagationPolicy.toLowerCase()}`;
       await cp.admin.create(Jobs, 'default', job(name, { parallelism: 2, completions: 2 }));

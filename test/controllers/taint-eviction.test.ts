@@ -86,7 +86,7 @@ describe('a node that never posted its status', () => {
   });
 
   it('is left as it is for the startup grace period, then goes Unknown (NodeStatusNeverUpdated) with the unreachable taints, and stays so', async () => {
-    const fresh = node('fresh');
+    const fresh = node('fresh') as KubeObject;
     fresh.status = { capacity: { cpu: '1', pods: '110' } };
     fresh.metadata!.labels = { ...fresh.metadata!.labels, 'topology.kubernetes.io/region': 'r1', 'topology.kubernetes.io/zone': 'z-fresh' };
     const zone = 'zone="r1:\0:z-fresh"';

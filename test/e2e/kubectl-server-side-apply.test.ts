@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yaml from 'js-yaml';
-import type { ManagedFieldsEntry } from '../../pkg/api/types.js';
+import type { Deployment, ManagedFieldsEntry, Service } from '../../pkg/api/types.js';
 import { Deployments, Pods, Services } from '../../pkg/client/rest-client.js';
 import { startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
@@ -131,7 +131,7 @@ spec:
     const applied = await kubectl('apply', '--server-side', '-f', file);
     expect(applied.err).toBe('');
     expect(applied.out.trim()).toBe('service/dns serverside-applied');
-    expect((await cp.admin.get(Services, 'default', 'dns')).spec?.ports?.map((p) => `${p.name} ${p.port}/${p.protocol}`)).toEqual(['dns-udp 53/UDP', 'dns-tcp 53/TCP']);
+    expect((await cp.admin.get<Service>(Services, 'default', 'dns')).spec?.ports?.map((p) => `${p.name} ${p.port}/${p.protocol}`)).toEqual(['dns-udp 53/UDP', 'dns-tcp 53/TCP']);
     const fields = async (kind: string, name: string, manager: string) => {
       const shown = yaml.load((await kubectl('get', kind, name, '-o', 'yaml', '--show-managed-fields')).out) as { metadata: { managedFields: ManagedFieldsEntry[] } };
       return (shown.metadata.managedFields.find((e) => e.manager === manager)?.fieldsV1 ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
@@ -178,12 +178,12 @@ ${strategy}
     // $retainKeys, not a null in kubectl's three-way patch, can take it away)
     writeFileSync(file, deployment('    type: RollingUpdate'));
     expect((await kubectl('apply', '-f', file)).out.trim()).toBe('deployment.apps/strategy created');
-    expect((await cp.admin.get(Deployments, 'default', 'strategy')).spec?.strategy?.rollingUpdate).toEqual({ maxSurge: '25%', maxUnavailable: '25%' });
+    expect((await cp.admin.get<Deployment>(Deployments, 'default', 'strategy')).spec?.strategy?.rollingUpdate).toEqual({ maxSurge: '25%', maxUnavailable: '25%' });
     writeFileSync(file, deployment('    type: Recreate'));
     const changed = await kubectl('apply', '-f', file);
     expect(changed.err).toBe('');
     expect(changed.out.trim()).toBe('deployment.apps/strategy configured');
-    expect((await cp.admin.get(Deployments, 'default', 'strategy')).spec?.strategy).toEqual({ type: 'Recreate' });
+    expect((await cp.admin.get<Deployment>(Deployments, 'default', 'strategy')).spec?.strategy).toEqual({ type: 'Recreate' });
     // (+structType=atomic: the label selector is one field of the create's manager)
     const shown = yaml.load((await kubectl('get', 'deployment', 'strategy', '-o', 'yaml', '--show-managed-fields')).out) as { metadata: { managedFields: ManagedFieldsEntry[] } };
     const created = shown.metadata.managedFields.find((e) => e.manager === 'kubectl-client-side-apply')!.fieldsV1 as Record<string, Record<string, unknown>>;

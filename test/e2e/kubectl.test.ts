@@ -9,6 +9,7 @@ import yaml from 'js-yaml';
 import { Leases, Nodes, Pods } from '../../pkg/client/rest-client.js';
 import { eventually, node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt } from '../helpers/kubectl.js';
+import type { Node } from '../../pkg/api/types.js';
 
 let cp: TestControlPlane;
 let dir: string;
@@ -139,7 +140,7 @@ describe.skipIf(!hasKubectl)('kubectl', () => {
     expect((await cp.admin.list(Pods, 'default', { fieldSelector: 'spec.nodeName=node-d' })).items).toEqual([]);
     expect((await cp.admin.get(Nodes, undefined, 'node-d')).spec).toMatchObject({ unschedulable: true });
     expect(await kubectl('uncordon', 'node-d')).toMatchObject({ code: 0, out: 'node/node-d uncordoned\n' });
-    expect((await cp.admin.get(Nodes, undefined, 'node-d')).spec?.unschedulable).toBeFalsy();
+    expect((await cp.admin.get<Node>(Nodes, undefined, 'node-d')).spec?.unschedulable).toBeFalsy();
   });
 
   it('server-side validation errors reach kubectl', async () => {

@@ -132,13 +132,16 @@ function runPki(): string | undefined {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function eventually<T>(fn: () => Promise<T> | T, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+/** Calls fn until it returns something other than undefined, null or false, and returns that (so its type is
+ *  narrowed: a condition that is not met yet returns undefined); throws fn's last error, or 'condition not met',
+ *  after timeoutMs. */
+export async function eventually<T>(fn: () => Promise<T> | T, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<Exclude<T, undefined | null | false>> {
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
   let last: unknown;
   for (;;) {
     try {
       const v = await fn();
-      if (v !== undefined && v !== false && v !== null) return v;
+      if (v !== undefined && v !== false && v !== null) return v as Exclude<T, undefined | null | false>;
       last = new Error(`condition not met: ${opts.what ?? ''}`);
     } catch (e) {
       last = e;
@@ -221,7 +224,7 @@ export async function statusCode(p: Promise<unknown>): Promise<number> {
 /** A response with its Warning headers decoded (`299 - "text"`, each header once). */
 export interface WarnedReply {
   code: number;
-  body: { message?: string; metadata?: { labels?: Record<string, string> } } & Record<string, unknown>;
+  body: { message?: string; metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } } & Record<string, unknown>;
   warnings: string[];
 }
 
