@@ -10,6 +10,7 @@ import { Pods } from '../../pkg/client/rest-client.js';
 import { eventually } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlAt, kubectlOk } from '../helpers/kubectl.js';
 import { image, startCluster, type Cluster } from '../nodeagent/harness.js';
+import type { Pod } from '../../pkg/api/types.js';
 
 let c: Cluster;
 const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
@@ -25,7 +26,7 @@ afterAll(async () => {
 });
 
 const kubectl = (...args: string[]) => kubectlOk(c.cp.kubeconfig, cacheDir, args);
-const podsOf = async (job: string) => (await c.cp.admin.list(Pods, 'default', { labelSelector: `job-name=${job}` })).items;
+const podsOf = async (job: string) => (await c.cp.admin.list<Pod>(Pods, 'default', { labelSelector: `job-name=${job}` })).items;
 
 /** Applies an Indexed Job of 3 completions run 3 at a time, with `policy` (YAML under spec) and a shell `command`; returns kubectl's output. */
 async function applyIndexedJob(name: string, policy: string, command: string): Promise<string> {

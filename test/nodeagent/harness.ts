@@ -210,7 +210,7 @@ export interface PodView {
   podIP?: string;
   qosClass?: string;
   conditions?: { type: string; status: string }[];
-  containerStatuses?: { name: string; ready: boolean; restartCount: number; containerID?: string; state: Record<string, { reason?: string; exitCode?: number; message?: string }>; lastState: Record<string, { reason?: string; exitCode?: number }> }[];
+  containerStatuses?: { name: string; ready: boolean; restartCount: number; containerID?: string; image?: string; state: Record<string, { reason?: string; exitCode?: number; message?: string }>; lastState: Record<string, { reason?: string; exitCode?: number }> }[];
   initContainerStatuses?: { name: string; restartCount: number; state: Record<string, { reason?: string; exitCode?: number }> }[];
   ephemeralContainerStatuses?: { name: string; ready: boolean; restartCount: number; state: Record<string, { reason?: string; exitCode?: number }> }[];
   hostIP?: string;

@@ -532,7 +532,7 @@ describe('ephemeral containers (kubectl debug)', () => {
     for (const profile of ['general', 'sysadmin']) {
       const r = await kubectl(['debug', `node/${c.cfg.nodeName}`, '-i', `--image=${image}`, '--image-pull-policy=IfNotPresent', `--profile=${profile}`, '--', 'sh', '-c', `read l; cat /host/etc/hostname; grep CapEff /proc/self/status; [ -e ${dev.path} ] && echo has-host-device; echo got:$l`], 'hello\n');
       expect(r.out.includes('has-host-device')).toBe(profile === 'sysadmin');
-      expect(r.out, r.err).toContain('got:hello');
+      expect(r.out, `kubectl debug exited ${r.code}`).toContain('got:hello');
       expect(r.out).toContain(readFileSync('/etc/hostname', 'utf8').trim());
       const capEff = /CapEff:\s+([0-9a-f]+)/.exec(r.out)?.[1];
       if (profile === 'sysadmin') expect(capEff).toBe(/CapBnd:\s+([0-9a-f]+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);

@@ -96,7 +96,7 @@ const established = () =>
   });
 
 describe.skipIf(!hasKubectl).each([
-  { transport: 'SPDY over websocket (kubectl default)', env: {}, used: 'websocket' as const },
+  { transport: 'SPDY over websocket (kubectl default)', env: {} as Record<string, string>, used: 'websocket' as const },
   { transport: 'plain SPDY/3.1 (kubectl fallback)', env: { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }, used: 'spdy' as const },
 ])('kubectl port-forward, $transport', ({ env, used }) => {
   it('forwards requests, concurrent ones and a large response; closes every stream after each; kill leaves nothing open', async () => {

@@ -27,7 +27,7 @@ afterAll(async () => {
   if (hostDir) rmSync(hostDir, { recursive: true, force: true });
 });
 
-type Status = PodView & { initContainerStatuses?: { name: string; restartCount: number; ready: boolean; started?: boolean; containerID?: string; state: Record<string, { reason?: string; exitCode?: number; finishedAt?: string }> }[] };
+type Status = PodView & { initContainerStatuses?: { name: string; restartCount: number; ready: boolean; started?: boolean; containerID?: string; image?: string; state: Record<string, { reason?: string; exitCode?: number; finishedAt?: string }> }[] };
 const status = (name: string) => podStatus(c, name) as Promise<Status>;
 const create = (name: string, spec: Record<string, unknown>) => c.cp.admin.create(Pods, 'default', busyboxPod(name, spec));
 const sidecar = (name: string, command: string, extra: Record<string, unknown> = {}) => ctr(name, command, { restartPolicy: 'Always', ...extra });
@@ -192,7 +192,7 @@ describe.concurrent('sidecar containers', () => {
     const after = await waitFor('image-change', 'app and sidecar restarted on the new image', (st) => {
       const app = st.containerStatuses?.find((s) => s.name === 'app');
       const side = st.initContainerStatuses?.[0];
-      return app?.state.running && app.image === image2 && side?.state.running && (side as { image?: string }).image === image2 ? st : undefined;
+      return app?.state.running && app.image === image2 && side?.state.running && side.image === image2 ? st : undefined;
     });
     const byName = (st: Status) => Object.fromEntries([...(st.initContainerStatuses ?? []), ...(st.containerStatuses ?? [])].map((s) => [s.name, s]));
     const a = byName(after);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerState, Runtime, SandboxState, cleanupAll, cpuUsageNs, type ContainerConfig, type PodSandboxConfig } from '../../pkg/runtime/index.js';
 import { cgroupExists, cgroupPids, removeCgroup } from '../../pkg/runtime/cgroups.js';
-import { hostSnapshot, isRoot, tempRoot, waitFor, type HostSnapshot } from './helpers.js';
+import { hostSnapshot, isRoot, tempRoot, waitFor } from './helpers.js';
 
 const IMAGE = 'busybox:conformance';
 let seq = 0;
@@ -24,11 +24,9 @@ const CGROUP_PARENT = `/tskube-e2e-containers-${process.pid}`;
 describe.skipIf(!isRoot)('runtime containers (root: runc, conmon, cgroups v1, namespaces)', () => {
   let root: string;
   let rt: Runtime;
-  let before: HostSnapshot;
 
   beforeAll(async () => {
     root = await tempRoot();
-    before = hostSnapshot(root, CGROUP_PARENT);
     rt = await Runtime.open({ root });
     await rt.buildBusybox(IMAGE);
   });
