@@ -34,7 +34,7 @@ import { NodeNetwork } from './agent-network.js';
 import { NodeStatusManager } from './agent-node-status.js';
 import { removeOrphanSandboxes } from './agent-orphans.js';
 import { Pleg } from './agent-pleg.js';
-import { setNodeName } from './metrics.js';
+import { recordRestartedPods, setNodeName } from './metrics.js';
 import { PodStatusManager } from './agent-pod-status.js';
 import { isPodTerminal } from '../api/pod-phase.js';
 import { admitPredicates, type AdmitFailure } from './admit-predicates.js';
@@ -221,6 +221,8 @@ export class NodeAgent {
     this.localPathCleaner.start();
     this.pressure.start();
     this.timers.push(setInterval(() => void this.relist().catch((e) => log.warn('relist failed', { err: e })), this.cfg.relistMs));
+    // (the kubelet's housekeeping adds its restart counts from its first pass on: both series at 0)
+    recordRestartedPods(0);
     // (every nodeStatusUpdateFrequency; a zero or negative one, which the kubelet would spin on, every 100 ms)
     this.timers.push(setInterval(() => void this.nodeStatus.post().catch((e) => log.warn('node status failed', { err: e })), Math.max(this.cfg.statusUpdateSec * 1000, 100)));
     this.timers.push(setInterval(() => this.podStatus.reconcile(this.workers.values()), STATUS_RECONCILE_MS));
