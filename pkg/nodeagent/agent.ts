@@ -162,14 +162,17 @@ export class NodeAgent {
     const t0 = Date.now();
     setNodeName(this.cfg.nodeName);
     this.runtime = await Runtime.open({ root: join(this.cfg.dataDir, 'runtime'), handlers: this.cfg.runtimeHandlers });
+    this.assertRunning();
     if (this.cfg.importImages) {
       for (const n of await this.runtime.importImage(this.cfg.importImages).catch((e: Error) => (log.warn('image import failed', { dir: this.cfg.importImages, err: e.message }), []))) log.info('imported image', { image: n });
     }
     // The pods cgroup and its QoS tiers before any pod (static ones included) is made.
     await this.qosCgroups.start(join(this.cfg.dataDir, 'runtime'));
+    this.assertRunning();
     // (then the reserved cgroups' limits: a failure stops the agent, as it stops the kubelet's container manager)
     const reservedEvents: [type: 'Normal' | 'Warning', reason: string, message: string][] = [];
     await enforceReservedCgroups(this.cfg, (type, reason, message) => (type === 'Warning' ? this.nodeEvent(type, reason, message) : void reservedEvents.push([type, reason, message])));
+    this.assertRunning();
     this.pressure = new NodePressure(this.cfg.eviction, {
       runtime: this.runtime,
       nodeName: this.cfg.nodeName,
@@ -185,6 +188,7 @@ export class NodeAgent {
     });
     // Static pods start from the node's own state, before (and without) the API.
     if (this.staticPods) await this.startStaticPods();
+    this.assertRunning();
     await this.nodeStatus.register();
     // (the kubelet's CSI volume plugin: the node's CSINode, once its Node exists)
     void initializeCSINodeWithRetries(this.client, this.cfg.nodeName, () => this.stopped, (msg, fields) => log.warn(msg, fields));
@@ -194,8 +198,12 @@ export class NodeAgent {
     for (const [type, reason, message] of reservedEvents) this.nodeEvent(type, reason, message);
     this.nodeEvent('Normal', 'NodeReady', `Node ${this.cfg.nodeName} status is now: NodeReady`);
     await this.startIngress();
+    // (an ingress controller that began listening after stop() stopped it is stopped again)
+    if (this.stopped) this.ingress?.stop();
+    this.assertRunning();
     this.timers.push(setInterval(() => void this.nodeStatus.renewLease().catch((e) => log.warn('lease renewal failed', { err: e })), leaseRenewIntervalMs(this.cfg.leaseDurationSec)));
     await this.nodeStatus.renewLease().catch((e) => log.warn('lease renewal failed', { err: e }));
+    this.assertRunning();
     this.nodeInformer.on({ add: (n) => this.onNode(n), update: (n) => this.onNode(n), delete: () => void this.net.syncRoutes() });
     this.nodeInformer.start();
     this.podInformer.on({
@@ -212,12 +220,15 @@ export class NodeAgent {
     this.serviceInformer.start();
     this.sliceInformer?.start();
     this.namespaceInformer?.start();
-    await Promise.all([this.podInformer.hasSynced(), this.nodeInformer.hasSynced()]);
+    // (a stopped informer never syncs: the stop ends this wait)
+    await this.unlessStopped(Promise.all([this.podInformer.hasSynced(), this.nodeInformer.hasSynced()]));
     await this.cleanupOrphans();
+    this.assertRunning();
     // (then the pod cgroups no sandbox has, and an earlier --cgroup-root's pods cgroup once empty)
     const sandboxCgroups = new Set((await this.runtime.listPodSandbox()).map((s) => s.cgroupParent));
     await this.qosCgroups.removeOrphanPodCgroups(sandboxCgroups, () => [...this.workers.keys(), ...this.podInformer.list().map((p) => p.metadata!.uid!)]);
     await this.qosCgroups.removeStale();
+    this.assertRunning();
     this.localPathCleaner.start();
     this.pressure.start();
     this.timers.push(setInterval(() => void this.relist().catch((e) => log.warn('relist failed', { err: e })), this.cfg.relistMs));
@@ -227,6 +238,14 @@ export class NodeAgent {
     this.timers.push(setInterval(() => void this.nodeStatus.post().catch((e) => log.warn('node status failed', { err: e })), Math.max(this.cfg.statusUpdateSec * 1000, 100)));
     this.timers.push(setInterval(() => this.podStatus.reconcile(this.workers.values()), STATUS_RECONCILE_MS));
     log.info('node agent started', { node: this.cfg.nodeName, ip: this.cfg.nodeIP, pods: this.workers.size, startupMs: Date.now() - t0 });
+  }
+
+  /**
+   * Throws once stop() has been called: start() goes no further than the step under way when it
+   * came, so that no informer, interval or listener starts after stop() has stopped them.
+   */
+  private assertRunning(): void {
+    if (this.stopped) throw new Error('the node agent has stopped');
   }
 
   /** The cluster DNS servers ClusterFirst pods are given (none when the agent gives them the node's resolvers). */
