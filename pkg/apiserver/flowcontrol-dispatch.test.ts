@@ -182,6 +182,20 @@ describe('FlowDispatcher', () => {
     expect(await metric('apiserver_flowcontrol_demand_seats_average')).toContain('apiserver_flowcontrol_demand_seats_average{priority_level="busy2"} 25');
   });
 
+  it('observes each queued request\'s queue length as it joins (request_queue_length_after_enqueue)', async () => {
+    const q: PriorityLevelConfiguration = { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'qlen' }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, borrowingLimitPercent: 0, limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 100 } } } } };
+    const qSchema: FlowSchema = { ...tinySchema, metadata: { name: 'qlen-users' }, spec: { ...tinySchema.spec, priorityLevelConfiguration: { name: 'qlen' } } };
+    const d = new FlowDispatcher(source([q], [qSchema]));
+    const r: FlowRequest = { user: { name: 'tiny', groups: ['system:authenticated'] }, verb: 'get', path: '/version' };
+    const flow = d.classify(r)!;
+    // (3 seats: each of the first three sees itself alone and leaves at once; the next 27 see 1 to 27)
+    const admitted = Array.from({ length: 30 }, () => d.admit(flow, r, 60_000, false));
+    const lines = await metric('apiserver_flowcontrol_request_queue_length_after_enqueue');
+    const bucket = (le: string) => lines.find((l) => l.includes(`le="${le}"`) && l.includes('priority_level="qlen"'))?.split(' ').pop();
+    expect([bucket('0'), bucket('10'), bucket('25'), bucket('50')]).toEqual(['0', '13', '28', '30']);
+    for (const a of admitted) a.abandon();
+  });
+
   it('counts the dispatch attempts that find too few seats free for a wide request (request_dispatch_no_accommodation_total)', async () => {
     // (9 shares of 254: 22 seats, none borrowed; a request may take min(ceil(15% of 22), 22/1) = 4)
     const wide: PriorityLevelConfiguration = { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'wide' }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 9, borrowingLimitPercent: 0, limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 50 } } } } };

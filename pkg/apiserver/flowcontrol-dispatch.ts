@@ -148,6 +148,8 @@ const observer = {
     const s = (req.flow as Flow).stats;
     s.waiting += delta;
     s.waitingSeats += delta * req.seats;
+    // (ObserveQueueLength: as it joins, before any dispatch)
+    if (delta === 1) s.queueLength.observe(req.queue!.waiting.length);
   },
   executing(req: FlowRequestState, delta: 1 | -1) {
     const s = (req.flow as Flow).stats;

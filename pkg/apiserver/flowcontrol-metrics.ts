@@ -13,6 +13,8 @@ import type { RejectReason } from './flowcontrol-queueset.js';
 const DURATION_BUCKETS = [0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30];
 /** work_estimated_seats' buckets (a request takes at most 10 seats). */
 const SEATS_BUCKETS = [1, 2, 4, 10];
+/** request_queue_length_after_enqueue's buckets (queueLengthBuckets). */
+const QUEUE_LENGTH_BUCKETS = [0, 10, 25, 50, 100, 250, 500, 1000];
 /** watch_count_samples' buckets. */
 const WATCH_COUNT_BUCKETS = [0, 1, 10, 100, 1000, 10000];
 
@@ -72,6 +74,8 @@ export interface FlowStats {
   seats: Buckets;
   /** watch_count_samples: the watches each write's event goes to. */
   watchCount: Buckets;
+  /** request_queue_length_after_enqueue: its queue's length as each request joins it. */
+  queueLength: Buckets;
 }
 
 /** Process-wide, as 1.32's metrics registry is: counters survive configuration changes. */
@@ -113,6 +117,7 @@ export function statsOf(fs: string, pl: string): FlowStats {
       execWatch: new Buckets({ ...labels, type: 'watch' }),
       seats: new Buckets(labels, SEATS_BUCKETS),
       watchCount: new Buckets(labels, WATCH_COUNT_BUCKETS),
+      queueLength: new Buckets(labels, QUEUE_LENGTH_BUCKETS),
     };
     stats.set(key, s);
   }
@@ -209,5 +214,6 @@ function histogramOfFlows(name: string, help: string, series: (s: FlowStats) => 
 }
 histogramOfFlows('apiserver_flowcontrol_request_wait_duration_seconds', beta('Length of time a request spent waiting in its queue'), (s) => [s.waitExecuted, s.waitRejected]);
 histogramOfFlows('apiserver_flowcontrol_request_execution_seconds', alpha('Duration of initial stage (for a WATCH) or any (for a non-WATCH) stage of request execution in the API Priority and Fairness subsystem'), (s) => [s.execRegular, s.execWatch]);
+histogramOfFlows('apiserver_flowcontrol_request_queue_length_after_enqueue', alpha('Length of queue in the API Priority and Fairness subsystem, as seen by each request after it is enqueued'), (s) => [s.queueLength]);
 histogramOfFlows('apiserver_flowcontrol_watch_count_samples', alpha('count of watchers for mutating requests in API Priority and Fairness'), (s) => [s.watchCount]);
 histogramOfFlows('apiserver_flowcontrol_work_estimated_seats', alpha('Number of estimated seats (maximum of initial and final seats) associated with requests in API Priority and Fairness'), (s) => [s.seats]);
