@@ -181,7 +181,7 @@ export class NodeAgent {
       podsDir: join(this.cfg.dataDir, 'pods'),
       activePods: () => [...this.workers.values()].filter((w) => !w.deleted && !w.failed && !w.pod.metadata?.deletionTimestamp && !isPodTerminal(w.pod)).map((w) => w.pod),
       evict: (pod, message, grace) => this.workers.get(pod.metadata!.uid!)?.evict(message, grace) ?? Promise.resolve(),
-      removeDeadContainers: () => this.removeDeadContainers(),
+      gcPods: () => this.workers.values(),
       nodeEvent: (type, reason, message) => this.nodeEvent(type, reason, message),
       podEvent: (pod, type, reason, message) => this.event(pod, type, reason, message),
       conditionsChanged: () => void this.nodeStatus.post(true).catch((e) => log.warn('node status failed', { err: e })),
@@ -370,17 +370,6 @@ export class NodeAgent {
       return worker.kick();
     }
     w.update(p);
-  }
-
-  /**
-   * Node-level reclaim under disk pressure: the containers of pods that have ended but are not
-   * deleted (their workers keep the statuses; a pod that ended before this agent started has a
-   * worker too). Returns how many containers were removed.
-   */
-  private async removeDeadContainers(): Promise<number> {
-    let removed = 0;
-    for (const w of [...this.workers.values()]) removed += await w.removeEndedContainers();
-    return removed;
   }
 
   /** Changes the eviction and image GC settings of a running agent (the next passes use them); throws ThresholdError when one is bad. */

@@ -146,6 +146,8 @@ export interface EvictionSettings extends EvictionFlags {
   imageMinimumGCAge: string;
   /** How often image GC runs (the kubelet's 5 min). */
   imageGCPeriodMs: number;
+  /** How often container GC runs (the kubelet's ContainerGCPeriod, a minute). */
+  containerGCPeriodMs: number;
 }
 
 export const defaultEvictionSettings = (): EvictionSettings => ({
@@ -160,6 +162,7 @@ export const defaultEvictionSettings = (): EvictionSettings => ({
   imageGCLowThresholdPercent: 80,
   imageMinimumGCAge: '2m',
   imageGCPeriodMs: 300_000,
+  containerGCPeriodMs: 60_000,
 });
 
 /** Every setting checked; throws ThresholdError naming the flag. */

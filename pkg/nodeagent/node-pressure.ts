@@ -15,6 +15,7 @@ import type { PodUsage } from './eviction-ranking.js';
 import { observe, realStatsReader, type NodeStatsReader } from './eviction-signals.js';
 import { parseEvictionSettings, type EvictionSettings } from './eviction-thresholds.js';
 import { ImageGCManager } from './image-gc.js';
+import { ContainerGC, type GCPod } from './container-gc.js';
 import { containerNameLabel, podUidLabel } from './container-labels.js';
 
 const log = logger('node-pressure');
@@ -29,8 +30,8 @@ export interface NodePressureDeps {
   podsDir: string;
   activePods(): Pod[];
   evict(pod: Pod, message: string, graceSec: number): Promise<void>;
-  /** Removes the containers of ended pods (node-level reclaim); resolves to how many went. */
-  removeDeadContainers(): Promise<number>;
+  /** The pods the agent has (its pod workers), for container GC. */
+  gcPods(): Iterable<GCPod>;
   nodeEvent(type: string, reason: string, message: string): void;
   podEvent(pod: Pod, type: string, reason: string, message: string): void;
   conditionsChanged(): void;
@@ -60,12 +61,14 @@ const PRESSURE_EVENTS: Record<PressureCondition, [string, string]> = {
 export class NodePressure {
   readonly eviction: EvictionManager;
   readonly imageGC: ImageGCManager;
+  readonly containerGC: ContainerGC;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
   /** Bumped by each start: the loops of an earlier one end. */
   private generation = 0;
   private monitoringMs: number;
   private imageGCPeriodMs: number;
+  private containerGCPeriodMs: number;
   /** The condition statuses last announced by an event (all start False). */
   private readonly reported = new Map<PressureCondition, boolean>();
 
@@ -74,6 +77,8 @@ export class NodePressure {
     for (const type of Object.keys(CONDITION_TEXT) as PressureCondition[]) this.reported.set(type, false);
     this.monitoringMs = settings.monitoringIntervalMs;
     this.imageGCPeriodMs = settings.imageGCPeriodMs;
+    this.containerGCPeriodMs = settings.containerGCPeriodMs;
+    this.containerGC = new ContainerGC(d.gcPods);
     const stats = d.stats ?? realStatsReader();
     this.imageGC = new ImageGCManager(parsed.imageGC, {
       listImages: () => d.runtime.listImages(),
@@ -98,7 +103,7 @@ export class NodePressure {
           // (a failure here must not keep the images from going; the kubelet's container_gc.go and
           // image_gc_manager.go log lines)
           log.info('Attempting to delete unused containers');
-          const containers = await d.removeDeadContainers().catch((e: Error) => (log.warn('removing dead containers failed', { err: e.message }), 0));
+          const containers = await this.containerGC.deleteAllUnusedContainers().catch((e: Error) => (log.warn('removing dead containers failed', { err: e.message }), 0));
           log.info('Attempting to delete unused images');
           const freed = await this.imageGC.deleteUnusedImages();
           log.debug('node-level reclaim: dead containers and unused images removed', { containers, imageBytes: freed });
@@ -121,10 +126,11 @@ export class NodePressure {
     this.imageGC.policy = parsed.imageGC;
     this.monitoringMs = settings.monitoringIntervalMs;
     this.imageGCPeriodMs = settings.imageGCPeriodMs;
+    this.containerGCPeriodMs = settings.containerGCPeriodMs;
     if (this.generation > 0 && !this.stopped) this.start();
   }
 
-  /** Starts (or restarts, after reconfigure) the eviction and image GC loops; a loop of an older generation stops. */
+  /** Starts (or restarts, after reconfigure) the eviction, image GC and container GC loops; a loop of an older generation stops. */
   start(): void {
     const gen = ++this.generation;
     for (const t of this.timers.values()) clearTimeout(t);
@@ -138,6 +144,19 @@ export class NodePressure {
     };
     loop(() => this.eviction.synchronize(), () => this.monitoringMs, 'eviction pass');
     this.timers.set('image garbage collection', setTimeout(() => loop(() => this.imageGC.garbageCollect().then(() => undefined), () => this.imageGCPeriodMs, 'image garbage collection'), Math.min(this.imageGCPeriodMs, 5000)));
+    this.timers.set('container garbage collection', setTimeout(() => loop(() => this.collectContainers(), () => this.containerGCPeriodMs, 'container garbage collection'), Math.min(this.containerGCPeriodMs, 5000)));
+  }
+
+  /** One periodic container GC, logged and reported as the kubelet's StartGarbageCollection does. */
+  private async collectContainers(): Promise<undefined> {
+    try {
+      const removed = await this.containerGC.garbageCollect();
+      log.debug('Container garbage collection succeeded', { removed });
+    } catch (e) {
+      log.error('Container garbage collection failed', { err: (e as Error).message });
+      this.d.nodeEvent('Warning', 'ContainerGCFailed', (e as Error).message);
+    }
+    return undefined;
   }
 
   stop(): void {

@@ -48,6 +48,10 @@ export class PodWorker {
   failed?: { reason: string; message: string };
   /** Set when the node agent ends the pod itself (eviction): the DisruptionTarget condition. */
   disruption?: { reason: string; message: string };
+  /** This agent killed the pod for good (evict: the eviction manager, or a critical pod's admission), the kubelet's IsEvicted. */
+  get evicted(): boolean {
+    return this.disruption !== undefined;
+  }
   /** An eviction under way: its grace period and who waits for the containers to stop. */
   private eviction?: { graceSec: number; waiters: (() => void)[] };
   startTime?: string;

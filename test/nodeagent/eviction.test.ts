@@ -4,7 +4,8 @@
 // gone the condition returns to False after the transition period. DiskPressure and PIDPressure
 // likewise; image GC thresholds below the disk's usage remove an image once no container uses
 // it. Pressure comes from configured thresholds, or from filling a 48 MiB tmpfs made the agent's
-// data dir: nothing fills the machine's memory or disk.
+// data dir: nothing fills the machine's memory or disk. The periodic container GC removes an
+// evicted pod's containers.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
@@ -35,7 +36,8 @@ describe('node-pressure eviction', () => {
     c = await startCluster({
       podCIDR: '10.199.4.0/24',
       controllers: {},
-      agent: { eviction: { ...defaultEvictionSettings(), monitoringIntervalMs: 500, pressureTransitionPeriod: '3s' } },
+      // (container GC once an hour: the evicted pods' stopped containers are what keeps the image in use below)
+      agent: { eviction: { ...defaultEvictionSettings(), monitoringIntervalMs: 500, pressureTransitionPeriod: '3s', containerGCPeriodMs: 3_600_000 } },
     });
   }, 120_000);
 
@@ -303,4 +305,32 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
     await c.cp.admin.delete(Pods, 'default', 'done');
     await eventually(async () => !(await c.cp.admin.list(Pods, 'default')).items.some((p) => p.metadata?.name === 'done'), { timeoutMs: 15_000, what: 'done deleted' });
   }, 90_000);
+
+  it('the periodic container GC removes the containers of a pod the agent evicted, not those of a pod that ended by itself', async () => {
+    const containersOf = async (name: string) => {
+      const uid = (await c.cp.admin.get(Pods, 'default', name)).metadata!.uid!;
+      return (await c.agent.runtime.listContainers()).filter((x) => x.labels['io.kubernetes.pod.uid'] === uid);
+    };
+    await c.cp.admin.create(Pods, 'default', busyboxPod('ended', { restartPolicy: 'Never', containers: [ctr('c', 'echo bye')] }));
+    await eventually(async () => (await podStatus(c, 'ended')).phase === 'Succeeded', { timeoutMs: 30_000, what: 'ended Succeeded' });
+    // (the kubelet's ContainerGCPeriod is a minute: every half second here)
+    c.agent.setEvictionSettings({ ...c.cfg.eviction, containerGCPeriodMs: 500 });
+    try {
+      await c.cp.admin.create(Pods, 'default', busyboxPod('evictee', { containers: [ctr('c', 'dd if=/dev/zero of=/data/f bs=1M count=2 && sleep 3600', { volumeMounts: [{ name: 'data', mountPath: '/data' }] })], volumes: [{ name: 'data', emptyDir: { sizeLimit: '1Mi' } }] }));
+      await eventually(async () => (await podStatus(c, 'evictee')).reason === 'Evicted', { timeoutMs: 30_000, what: 'evictee evicted' });
+      await eventually(async () => (await containersOf('evictee')).length === 0, { timeoutMs: 15_000, what: 'the evicted pod\'s container removed' });
+      // Its status stays what its container last reported, and its logs went with it.
+      const st = await podStatus(c, 'evictee');
+      expect(st).toMatchObject({ phase: 'Failed', reason: 'Evicted' });
+      expect(st.containerStatuses?.[0]?.state?.terminated).toBeDefined();
+      const logs = await c.cp.admin.request('/api/v1/namespaces/default/pods/evictee/log', { accept: 'text/plain' });
+      expect(logs).toBe(`unable to retrieve container logs for ${st.containerStatuses![0]!.containerID}`);
+      // A pod that ended by itself keeps its container (its logs) until it is deleted.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await containersOf('ended')).toHaveLength(1);
+      expect(await c.cp.admin.request('/api/v1/namespaces/default/pods/ended/log', { accept: 'text/plain' })).toBe('bye\n');
+    } finally {
+      c.agent.setEvictionSettings({ ...c.cfg.eviction, containerGCPeriodMs: 60_000 });
+    }
+  }, 60_000);
 });
