@@ -2,7 +2,8 @@
 // behind two Services, one Ingress routing /a, /b and a host to them through the node agent's
 // ingress controller on high loopback ports; round robin over the pods, a deleted pod leaving the
 // rotation without failed requests, TLS with a self-signed certificate from a Secret (SNI) and the
-// HTTP→HTTPS redirect, the status the controller manager writes, and the stock kubectl
+// HTTP→HTTPS redirect, an ExternalName backend resolved through the cluster DNS and a resource
+// backend's path left out, the status the controller manager writes, and the stock kubectl
 // (create ingress, get ing with its ADDRESS, describe, the class annotation's warning).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -169,6 +170,39 @@ describe('ingress on a real node', () => {
       return [...seen].filter((b) => !b.endsWith(victim)).length >= 2;
     }, { timeoutMs: 15_000, what: 'two pods answering again' });
   }, 120_000);
+
+  it('proxies to an ExternalName Service\'s name, resolved through the cluster DNS, and leaves a resource backend\'s path out', async () => {
+    const admin = c.cp.admin;
+    // The name: a headless Service of the a pods, whose cluster DNS name gives their addresses.
+    await admin.create(Services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a-direct' }, spec: { clusterIP: 'None', selector: { app: 'a' }, ports: [{ name: 'http', port: 8080, targetPort: 'http' }] } });
+    await admin.create(Services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext' }, spec: { type: 'ExternalName', externalName: 'a-direct.default.svc.cluster.local', ports: [{ name: 'http', port: 8080 }] } });
+    await admin.create(Ingresses, 'default', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'external' },
+      spec: {
+        rules: [
+          {
+            host: 'ext.example.test',
+            http: {
+              paths: [
+                { path: '/a', pathType: 'Prefix', backend: { resource: { apiGroup: 'k8s.example.com', kind: 'Bucket', name: 'static' } } },
+                { path: '/', pathType: 'Prefix', backend: toService('ext', { name: 'http' }) },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    // (/ of this host: only its ExternalName rule matches, the site Ingress has no / rule)
+    const r = await eventually(async () => {
+      const got = await get('/', 'ext.example.test');
+      return got.status === 200 ? got : undefined;
+    }, { timeoutMs: 20_000, what: 'the ExternalName backend answering' });
+    expect(r.body).toMatch(/^a a-[a-z0-9]+-[a-z0-9]{5}$/);
+    // /a's resource backend is not there: the host's / rule (the ExternalName) serves /a/ instead of a 503.
+    expect(await get('/a/', 'ext.example.test')).toMatchObject({ status: 200, body: expect.stringMatching(/^a a-/) });
+  }, 60_000);
 
   it('terminates TLS with the certificate of a kubernetes.io/tls Secret (SNI), and redirects that host to HTTPS', async () => {
     const b64 = (f: string) => readFileSync(join(dir, f)).toString('base64');
