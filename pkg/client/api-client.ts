@@ -33,7 +33,7 @@ export interface ListQuery {
   labelSelector?: string;
   fieldSelector?: string;
   resourceVersion?: string;
-  /** Exact or NotOlderThan, with resourceVersion (the REST client sends it; the gRPC list has no such field). */
+  /** Exact or NotOlderThan, with resourceVersion (both frontends send it). */
   resourceVersionMatch?: 'Exact' | 'NotOlderThan';
   limit?: number;
   continue?: string;

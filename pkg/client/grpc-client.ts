@@ -142,7 +142,7 @@ export class GrpcApiClient implements ApiClient {
   }
 
   async list<T = KubeObject>(ref: ResourceRef, namespace?: string, q: ListQuery = {}): Promise<ListResult<T>> {
-    const res = await this.call<ListResponse>('list', { ...this.target(ref, namespace), labelSelector: q.labelSelector ?? '', fieldSelector: q.fieldSelector ?? '', resourceVersion: q.resourceVersion ?? '', limit: q.limit ?? 0, continue: q.continue ?? '' });
+    const res = await this.call<ListResponse>('list', { ...this.target(ref, namespace), labelSelector: q.labelSelector ?? '', fieldSelector: q.fieldSelector ?? '', resourceVersion: q.resourceVersion ?? '', resourceVersionMatch: q.resourceVersionMatch ?? '', limit: q.limit ?? 0, continue: q.continue ?? '' });
     return { items: (res.itemsJson ?? []).map((j) => JSON.parse(j) as T), metadata: { resourceVersion: res.resourceVersion ?? '', ...(res.continue ? { continue: res.continue } : {}) } };
   }
 

@@ -71,6 +71,19 @@ describe('gRPC frontend', () => {
     expect((e as StatusError).message).toContain('metadata.name');
   });
 
+  it('lists at an exact resourceVersion, and checks the list options as REST does', async () => {
+    const first = await admin.create(Pods, 'default', { ...pod('exact-a'), metadata: { name: 'exact-a', labels: { exact: 'yes' } } });
+    await admin.create(Pods, 'default', { ...pod('exact-b'), metadata: { name: 'exact-b', labels: { exact: 'yes' } } });
+    // (resourceVersionMatch=Exact reads the state at that revision: exact-b did not exist yet)
+    const then = await admin.list(Pods, 'default', { labelSelector: 'exact=yes', resourceVersion: first.metadata!.resourceVersion!, resourceVersionMatch: 'Exact' });
+    expect([then.items.map((p) => p.metadata?.name), then.metadata.resourceVersion]).toEqual([['exact-a'], first.metadata!.resourceVersion]);
+    expect((await admin.list(Pods, 'default', { labelSelector: 'exact=yes' })).items).toHaveLength(2);
+    const refused = (await admin.list(Pods, 'default', { resourceVersionMatch: 'Exact' }).catch((e: unknown) => e)) as StatusError;
+    expect([refused.code, refused.message]).toEqual([422, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided']);
+    await admin.delete(Pods, 'default', 'exact-a', { gracePeriodSeconds: 0 });
+    await admin.delete(Pods, 'default', 'exact-b', { gracePeriodSeconds: 0 });
+  });
+
   it('binds, and streams watch events from a resourceVersion', async () => {
     const start = (await admin.list(Pods, 'default')).metadata.resourceVersion;
     const seen: string[] = [];

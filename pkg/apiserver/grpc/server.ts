@@ -35,6 +35,7 @@ import type { NodeProxyDeps } from '../rest/node-proxy.js';
 import type { FieldValidation, RequestContext, Store, UserInfo } from '../registry/store.js';
 import { writtenJson } from '../raw-object.js';
 import { buildMatcher } from '../rest/selection.js';
+import { validateListOptions } from '../rest/list-options.js';
 import type { TokenRequests } from '../token-request.js';
 import { joinHostPort } from '../../util/host-port.js';
 import { queueWaitLimitMs, type Admission, type FlowDispatcher } from '../flowcontrol-dispatch.js';
@@ -122,11 +123,15 @@ export class GrpcServer {
   constructor(private readonly deps: GrpcDeps) {
     const list = this.unary<ListRequest>('list', async (req, t, ctx) => {
       const q = new URLSearchParams({ labelSelector: req.labelSelector ?? '', fieldSelector: req.fieldSelector ?? '' });
+      // (the same ListOptions as a REST list's, checked the same way)
+      for (const [k, v] of [['resourceVersion', req.resourceVersion], ['resourceVersionMatch', req.resourceVersionMatch], ['continue', req.continue]] as const) if (v) q.set(k, v);
+      validateListOptions(q, false);
       const out = await t.store.list(t.namespace, {
         matches: buildMatcher(t.store.resource, q),
         limit: req.limit || undefined,
         continueToken: req.continue || undefined,
         resourceVersion: req.resourceVersion || undefined,
+        resourceVersionMatch: req.resourceVersionMatch || undefined,
         deadline: ctx.deadline,
       });
       return { itemsJson: out.items.map((o) => o.json), resourceVersion: String(out.rev), continue: out.continueToken ?? '', remainingItemCount: out.remaining ?? 0 };
