@@ -4,12 +4,14 @@
 // publishNotReadyAddresses), with each Service port resolved on each pod (no `subsets` when there
 // is none). Services without a selector are left to their users, ExternalName Services too
 // (issues.k8s.io/105986: an Endpoints object made before the Service became one is left as it is).
+// kube-system/kube-dns also lists the nodes that serve the cluster DNS (node-dns.ts).
 import type { ApiClient } from '../client/api-client.js';
 import { keyOf, type Informer } from '../client/informer.js';
 import { EndpointsRef, isNotFound } from '../client/rest-client.js';
-import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, KubeObject, Pod, Service } from '../api/types.js';
+import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, KubeObject, Node, Pod, Service, ServicePort } from '../api/types.js';
 import { logger } from '../util/log.js';
 import { endpointLabels, findPort, hasSelector, isPodReady, onSelectedPodChange, podIP, podReference, selects, shouldBeInEndpoints } from './service-pods.js';
+import { dnsNodes, isNodeDNSService, nodeDNSPort, onDNSNodeChange, triggerStandIns, type NodeDNS } from './node-dns.js';
 import { TRIGGER_TIME_ANNOTATION, TriggerTimeTracker } from './trigger-time-tracker.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -21,8 +23,13 @@ interface Entry {
   port?: EndpointPort;
 }
 
-/** The subsets Kubernetes computes for a Service over its selected pods (repacked and sorted). */
-export function desiredSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
+const endpointPort = (sp: ServicePort, port: number): EndpointPort => ({ ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol || 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+
+/**
+ * The subsets Kubernetes computes for a Service over its selected pods (repacked and sorted), and
+ * over the nodes serving the cluster DNS for kube-dns (ready ones under addresses, the others not).
+ */
+export function desiredSubsets(svc: Service, pods: Pod[], dns: readonly NodeDNS[] = []): EndpointSubset[] {
   const publishNotReady = svc.spec?.publishNotReadyAddresses === true;
   const entries: Entry[] = [];
   for (const pod of pods) {
@@ -36,7 +43,15 @@ export function desiredSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
     for (const sp of ports) {
       const port = findPort(pod, sp);
       if (port === undefined) continue;
-      entries.push({ addr, ready, port: { ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol || 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) } });
+      entries.push({ addr, ready, port: endpointPort(sp, port) });
+    }
+  }
+  for (const n of dns) {
+    const addr: EndpointAddress = { ip: n.ip, nodeName: n.nodeName, targetRef: n.targetRef };
+    const ready = publishNotReady || n.ready;
+    for (const sp of svc.spec?.ports ?? []) {
+      const port = nodeDNSPort(sp);
+      if (port !== undefined) entries.push({ addr, ready, port: endpointPort(sp, port) });
     }
   }
   return repack(entries);
@@ -81,6 +96,8 @@ export class EndpointsController {
     private readonly services: Informer<Service & KubeObject>,
     private readonly pods: Informer<Pod & KubeObject>,
     private readonly endpoints: Informer<Endpoints & KubeObject>,
+    /** The Nodes, for kube-dns's endpoints (none: kube-dns lists only the pods it selects). */
+    private readonly nodes?: Informer<Node & KubeObject>,
   ) {
     this.queue = new WorkQueue('endpoints', (key) => this.sync(key));
   }
@@ -92,6 +109,7 @@ export class EndpointsController {
     // Only deletions (as Kubernetes): an update to a user's own Endpoints is none of our business.
     this.endpoints.on({ delete: enqueue });
     onSelectedPodChange(this.services, this.pods, enqueue);
+    if (this.nodes) onDNSNodeChange(this.nodes, (k) => this.queue.add(k));
   }
 
   /**
@@ -127,9 +145,10 @@ export class EndpointsController {
     }
     if (svc.spec?.type === 'ExternalName' || !hasSelector(svc)) return;
     const pods = this.pods.list().filter((p) => selects(svc, p));
+    const dns = this.nodes && isNodeDNSService(svc) ? dnsNodes(this.nodes.list()) : [];
     // Computed before the comparison, so that a sync that writes nothing still records the times.
-    const triggerTime = this.triggerTimes.compute(key, svc, pods);
-    const subsets = desiredSubsets(svc, pods);
+    const triggerTime = this.triggerTimes.compute(key, svc, dns.length ? [...pods, ...triggerStandIns(dns)] : pods);
+    const subsets = desiredSubsets(svc, pods, dns);
     const labels = endpointLabels(svc);
     if (current && same(current.subsets ?? [], subsets) && same(current.metadata?.labels ?? {}, labels)) return;
     const { [TRIGGER_TIME_ANNOTATION]: _old, ...annotations } = current?.metadata?.annotations ?? {};

@@ -6,14 +6,16 @@
 // (slice-writer.ts); a Service with no pods gets one empty placeholder slice. Services without a
 // selector are left to their users; ExternalName Services get nothing (issues.k8s.io/105986: the
 // slices of a Service that became one are left as they are); a deleted Service's slices are deleted.
+// kube-system/kube-dns also lists the nodes that serve the cluster DNS (node-dns.ts).
 import type { ApiClient } from '../client/api-client.js';
 import { keyOf, type Informer } from '../client/informer.js';
-import type { Endpoint, EndpointSlicePort, KubeObject, Pod, Service } from '../api/types.js';
+import type { Endpoint, EndpointSlicePort, KubeObject, Node, Pod, Service, ServicePort } from '../api/types.js';
 import { logger } from '../util/log.js';
 import { endpointLabels, findPort, hasSelector, isPodReady, onSelectedPodChange, podIP, podReference, selects, shouldBeInEndpoints } from './service-pods.js';
 import { WorkQueue } from './work-queue.js';
 import { CONTROLLER_NAME, sliceHandlers, SliceWriter, type DesiredSlice, type Slice } from './slice-writer.js';
 import { TriggerTimeTracker } from './trigger-time-tracker.js';
+import { dnsNodes, isNodeDNSService, nodeDNSPort, onDNSNodeChange, triggerStandIns, type NodeDNS } from './node-dns.js';
 
 export { CONTROLLER_NAME, MANAGED_BY_LABEL, MAX_ENDPOINTS_PER_SLICE, SERVICE_NAME_LABEL } from './slice-writer.js';
 
@@ -31,24 +33,42 @@ function podEndpoint(svc: Service, pod: Pod): Endpoint {
   return ep;
 }
 
-/** The endpoints a Service should have over its selected pods, by set of ports, in a stable order. */
-export function desiredSlices(svc: Service, pods: Pod[]): DesiredSlice[] {
+const slicePort = (sp: ServicePort, port: number): EndpointSlicePort => ({ name: sp.name ?? '', port, protocol: sp.protocol || 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+
+/**
+ * The endpoints a Service should have over its selected pods, and over the nodes serving the
+ * cluster DNS for kube-dns (ready, and serving, while the Node is Ready), by set of ports, in a
+ * stable order.
+ */
+export function desiredSlices(svc: Service, pods: Pod[], dns: readonly NodeDNS[] = []): DesiredSlice[] {
   const groups = new Map<string, DesiredSlice>();
+  const add = (ports: EndpointSlicePort[], ep: Endpoint) => {
+    const sig = JSON.stringify(ports);
+    const g = groups.get(sig) ?? { ports, endpoints: [] };
+    g.endpoints.push(ep);
+    groups.set(sig, g);
+  };
   const selected = pods.filter((p) => selects(svc, p) && shouldBeInEndpoints(p, true)).sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
   for (const pod of selected) {
     const ports: EndpointSlicePort[] = [];
     for (const sp of svc.spec?.ports ?? []) {
       const port = findPort(pod, sp);
       if (port === undefined) continue;
-      ports.push({ name: sp.name ?? '', port, protocol: sp.protocol || 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+      ports.push(slicePort(sp, port));
     }
     // A pod none of whose ports resolve (a named targetPort it does not declare) is still an
     // endpoint, in a slice of no ports: the 1.32 reconciler groups pods by whatever
     // getEndpointPorts gives, empty included. (The Endpoints controller leaves such a pod out.)
-    const sig = JSON.stringify(ports);
-    const g = groups.get(sig) ?? { ports, endpoints: [] };
-    g.endpoints.push(podEndpoint(svc, pod));
-    groups.set(sig, g);
+    add(ports, podEndpoint(svc, pod));
+  }
+  for (const n of dns) {
+    const ports: EndpointSlicePort[] = [];
+    for (const sp of svc.spec?.ports ?? []) {
+      const port = nodeDNSPort(sp);
+      if (port !== undefined) ports.push(slicePort(sp, port));
+    }
+    const ready = svc.spec?.publishNotReadyAddresses === true || n.ready;
+    add(ports, { addresses: [n.ip], conditions: { ready, serving: n.ready, terminating: false }, nodeName: n.nodeName, targetRef: n.targetRef });
   }
   return [...groups.values()];
 }
@@ -64,6 +84,8 @@ export class EndpointSliceController {
     private readonly pods: Informer<Pod & KubeObject>,
     /** Slices managed by this controller (label selector managed-by). */
     private readonly slices: Informer<Slice>,
+    /** The Nodes, for kube-dns's endpoints (none: kube-dns lists only the pods it selects). */
+    private readonly nodes?: Informer<Node & KubeObject>,
   ) {
     this.queue = new WorkQueue('endpointslice', (key) => this.sync(key));
     this.writer = new SliceWriter(client, slices, CONTROLLER_NAME);
@@ -74,6 +96,7 @@ export class EndpointSliceController {
     this.services.on({ add: enqueue, update: enqueue, delete: enqueue });
     this.slices.on(sliceHandlers((k) => this.queue.add(k)));
     onSelectedPodChange(this.services, this.pods, enqueue);
+    if (this.nodes) onDNSNodeChange(this.nodes, (k) => this.queue.add(k));
   }
 
   resyncAll(): void {
@@ -103,8 +126,9 @@ export class EndpointSliceController {
       return;
     }
     const pods = this.pods.list().filter((p) => selects(svc, p));
-    const triggerTime = this.triggerTimes.compute(key, svc, pods);
-    const desired = desiredSlices(svc, pods);
+    const dns = this.nodes && isNodeDNSService(svc) ? dnsNodes(this.nodes.list()) : [];
+    const triggerTime = this.triggerTimes.compute(key, svc, dns.length ? [...pods, ...triggerStandIns(dns)] : pods);
+    const desired = desiredSlices(svc, pods, dns);
     const owner = { apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata!.uid! };
     await this.writer.reconcile(namespace, name, desired, { labels: endpointLabels(svc), owner, annotations: { triggerTime }, placeholder: true });
     log.debug('endpointslices synced', { service: key, ports: desired.length });
