@@ -10,6 +10,7 @@ import { ControllerManager, defaultControllerConfig } from '../../pkg/controller
 import { defaultHorizontalConfig as h } from '../../pkg/controllers/horizontal.js';
 import { parseDuration } from '../../pkg/util/duration.js';
 import { parseFlags, usage } from '../../pkg/util/flags.js';
+import { logger } from '../../pkg/util/log.js';
 import { onStopSignal, runMain } from '../../pkg/util/main.js';
 
 const d = defaultControllerConfig;
@@ -69,17 +70,22 @@ async function main(): Promise<void> {
       cpuInitializationPeriodMs: parseDuration(flags['horizontal-pod-autoscaler-cpu-initialization-period']),
       initialReadinessDelayMs: parseDuration(flags['horizontal-pod-autoscaler-initial-readiness-delay']),
     },
+    // (as kube-controller-manager's OnStoppedLeading: its supervisor starts it again, and it campaigns afresh)
+    onLeadershipLost: () => {
+      logger('controller-manager').error('leaderelection lost');
+      process.exit(1);
+    },
   });
-  let serving: Awaited<ReturnType<typeof startDelegatedServing>>;
+  // (made beside the controllers' start: a self-signed pair's RSA keys take a few hundred ms)
+  const serving = startDelegatedServing(flags, { pairName: 'kube-controller-manager', userAgent: controllerManagerUserAgent() });
   const stop = async () => {
     await cm.stop();
-    serving?.close();
+    (await serving.catch(() => undefined))?.close();
     client.close();
     process.exit(0);
   };
   onStopSignal(stop);
-  serving = await startDelegatedServing(flags, { pairName: 'kube-controller-manager', userAgent: controllerManagerUserAgent() });
-  await cm.start();
+  await Promise.all([serving, cm.start()]);
 }
 
 runMain('controller-manager', main);

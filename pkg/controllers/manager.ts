@@ -84,6 +84,13 @@ export interface ControllerManagerConfig {
   garbageCollectorRecheckMs?: number;
   /** --controllers: '*' (the ones on by default), NAME, -NAME. Only tokencleaner and bootstrapsigner, off by default, and csrapproving and csrcleaner are switched by it so far. */
   controllers?: string[];
+  /**
+   * Called when the lease is lost while the manager runs (not when it is stopped):
+   * kube-controller-manager 1.32 exits then ("leaderelection lost", status 1) for its supervisor
+   * to start it again, which the command wires; without it (in-process) the controllers stop and
+   * the manager campaigns again.
+   */
+  onLeadershipLost?: () => void;
 }
 
 /** The controllers 1.32 runs only when --controllers names them (ControllersDisabledByDefault). */
@@ -119,6 +126,7 @@ export class ControllerManager {
   /** Bumped by every start and stop of the controllers: a start that finds it moved on stops what it made. */
   private term = 0;
   private elector: LeaderElector | undefined;
+  private stopped = false;
 
   constructor(private readonly client: ApiClient, private readonly cfg: ControllerManagerConfig) {}
 
@@ -132,7 +140,10 @@ export class ControllerManager {
       renewDeadlineSec: this.cfg.renewDeadlineSec,
       retryPeriodSec: this.cfg.retryPeriodSec,
       onStartedLeading: () => void this.startControllers(),
-      onStoppedLeading: () => this.stopControllers(),
+      onStoppedLeading: () => {
+        this.stopControllers();
+        if (!this.stopped) this.cfg.onLeadershipLost?.();
+      },
     });
     this.elector.start();
   }
@@ -280,6 +291,7 @@ export class ControllerManager {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.stopControllers();
     await this.elector?.stop();
   }

@@ -3,9 +3,9 @@
 // --authorization-kubeconfig their own kubeconfig): their secure port serves HTTPS with a
 // self-signed certificate, /healthz to anyone, /metrics only to whom the apiserver authorizes
 // (TokenReview, SubjectAccessReview: a Prometheus service account bound to a ClusterRole allowing
-// the nonResourceURL /metrics, as kube-prometheus binds prometheus-k8s); and the scheduler exits
-// with status 1 when it loses its lease ("Leaderelection lost"), for its supervisor to start it
-// again, while one stopped by SIGTERM exits 0. Debian's Prometheus scrapes both with
+// the nonResourceURL /metrics, as kube-prometheus binds prometheus-k8s); and each exits with status
+// 1 when it loses its lease ("Leaderelection lost", "leaderelection lost"), for its supervisor to
+// start it again, while one stopped by SIGTERM exits 0. Debian's Prometheus scrapes both with
 // manifests/prometheus.yml's jobs.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -129,9 +129,10 @@ describe('kube-scheduler and kube-controller-manager secure ports', () => {
     }
   }, 90_000);
 
-  it('the scheduler exits with status 1 when another takes its lease, saying so as 1.32 does', async () => {
+  it('each exits with status 1 when another takes its lease, saying so as 1.32 does', async () => {
     const sched = await startComponent('scheduler', ['--leader-elect-retry-period', '1']);
-    for (const [c, lease, words] of [[sched, 'kube-scheduler', 'Leaderelection lost']] as const) {
+    const cm = await startComponent('controller-manager');
+    for (const [c, lease, words] of [[sched, 'kube-scheduler', 'Leaderelection lost'], [cm, 'kube-controller-manager', 'leaderelection lost']] as const) {
       await eventually(async () => (await holder(lease))?.includes('_') && (await holder(lease)) !== 'other-host_0', { timeoutMs: 30_000, what: `${lease} leading` });
       await takeLease(lease);
       const code = await Promise.race([c.exited, new Promise<string>((r) => setTimeout(() => r('still running'), 10_000))]);

@@ -8,10 +8,11 @@ import { join, resolve } from 'node:path';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yaml from 'js-yaml';
-import { Events, Nodes, Pods } from '../../pkg/client/rest-client.js';
+import { Events, Leases, Nodes, Pods, RestClient } from '../../pkg/client/rest-client.js';
 import { run } from '../../pkg/tsctl/cli.js';
 import { eventually, node, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { freePortPair } from '../helpers/ports.js';
+import { scrape } from '../helpers/scrape.js';
 
 let cp: TestControlPlane;
 let dir: string;
@@ -187,7 +188,7 @@ describe('tsctl up/down', () => {
   it('starts a control plane in the background, reports it when already up, and removes every trace', async () => {
     const dataDir = join(dir, 'cluster');
     // (tsctl up takes port+1 for the apiserver's gRPC, port+2 for the controller manager's
-    // metrics, and etcdPort+1 for etcd's peers)
+    // secure port, and etcdPort+1 for etcd's peers)
     const port = await freePortPair();
     let etcdPort = await freePortPair();
     while (etcdPort > port - 2 && etcdPort < port + 3) etcdPort = await freePortPair();
@@ -244,6 +245,32 @@ describe('tsctl up/down', () => {
       const log = readFileSync(join(dataDir, 'logs', 'controller-manager.log'), 'utf8');
       expect(log).toMatch(/"component":"supervisor","msg":"exited; starting it again","supervised":"tskube-controller-manager","exitCode":137,"restartInSec":1\}/);
       expect((await tsctlBin(...upArgs)).out).toContain('cluster already running');
+
+      // Its secure port as kubeadm's kube-controller-manager's: HTTPS on loopback, /healthz to
+      // anyone, /metrics to whom the apiserver authorizes (the admin), 403 to anonymous.
+      const cm = (path: string, token?: string) => scrape(`https://127.0.0.1:${port + 2}${path}`, token);
+      await eventually(async () => (await cm('/healthz').catch(() => undefined))?.body === 'ok', { timeoutMs: 15_000, what: 'the controller manager serving again' });
+      expect((await cm('/metrics')).status).toBe(403);
+      const admin = new RestClient(loadKubeconfig(join(dataDir, 'kubeconfig')));
+      try {
+        expect((await cm('/metrics', admin.config.token)).status).toBe(200);
+        // Another member takes its lease: it exits 1 (leaderelection lost) and its supervisor starts it again.
+        // (the one killed above holds the lease until it expires: let it go at once, and wait until the new one leads)
+        const held = await admin.get(Leases, 'kube-system', 'kube-controller-manager');
+        await admin.update(Leases, 'kube-system', 'kube-controller-manager', { ...held, spec: { ...(held.spec as object), holderIdentity: undefined, leaseDurationSeconds: 1 } });
+        await eventually(async () => (await cm('/metrics', admin.config.token)).body.includes('leader_election_master_status{name="kube-controller-manager"} 1'), { timeoutMs: 30_000, what: 'the restarted controller manager leading' });
+        const third = nodeProcessOf('/cmd/controller-manager/main.js');
+        const lease = await admin.get(Leases, 'kube-system', 'kube-controller-manager');
+        await admin.update(Leases, 'kube-system', 'kube-controller-manager', { ...lease, spec: { ...(lease.spec as object), holderIdentity: 'other_0', renewTime: new Date().toISOString().replace('Z', '000Z'), leaseDurationSeconds: 5 } });
+        await eventually(() => /"msg":"leaderelection lost"/.test(readFileSync(join(dataDir, 'logs', 'controller-manager.log'), 'utf8')), { timeoutMs: 10_000, what: 'leaderelection lost' });
+        await eventually(() => {
+          const p = nodeProcessOf('/cmd/controller-manager/main.js');
+          return p && p !== third ? p : undefined;
+        }, { timeoutMs: 15_000, what: 'the controller manager started again after losing its lease' });
+        expect(readFileSync(join(dataDir, 'logs', 'controller-manager.log'), 'utf8')).toMatch(/"supervised":"tskube-controller-manager","exitCode":1,/);
+      } finally {
+        admin.close();
+      }
     } finally {
       const down = await tsctlBin('down', '--data-dir', dataDir);
       expect(down.code).toBe(0);
