@@ -229,8 +229,10 @@ export class ControllerManager {
     const endpointsInformer = new Informer<Endpoints & KubeObject>(this.client, EndpointsRef);
     const slices = new Informer<EndpointSlice & KubeObject>(this.client, EndpointSlices, { labelSelector: `${MANAGED_BY_LABEL}=${CONTROLLER_NAME}` });
     const mirroredSlices = new Informer<EndpointSlice & KubeObject>(this.client, EndpointSlices, { labelSelector: `${MANAGED_BY_LABEL}=${MIRRORING_CONTROLLER_NAME}` });
-    const endpoints = new EndpointsController(this.client, services, typedPods, endpointsInformer);
-    const endpointSlices = new EndpointSliceController(this.client, services, typedPods, slices);
+    // (the Nodes too: kube-dns lists the nodes serving the cluster DNS)
+    const typedNodes = nodes as unknown as Informer<Node & KubeObject>;
+    const endpoints = new EndpointsController(this.client, services, typedPods, endpointsInformer, typedNodes);
+    const endpointSlices = new EndpointSliceController(this.client, services, typedPods, slices, typedNodes);
     const mirroring = new EndpointSliceMirroringController(this.client, services, endpointsInformer, mirroredSlices);
     for (const c of [endpoints, endpointSlices, mirroring]) c.register();
     const clusterRoles = new Informer<ClusterRole & KubeObject>(this.client, ClusterRoles);

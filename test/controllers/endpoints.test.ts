@@ -2,6 +2,8 @@
 // apiserver: pods are bound to a node object and their status (IP, Ready) is set through the API
 // as a node agent would, and the endpoints follow readiness, label changes, deletion and the
 // Service's own changes. Services without a selector keep their user-managed endpoints.
+// kube-system/kube-dns lists the nodes that record a cluster DNS address, as a kubeadm cluster's
+// lists its CoreDNS pods.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EndpointSlice, Endpoints } from '../../pkg/api/types.js';
 import { EndpointSlices, EndpointsRef, Nodes, Pods, RestClient, Services, StatusError } from '../../pkg/client/rest-client.js';
@@ -12,6 +14,8 @@ import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { join } from 'node:path';
 import { eventually, node, pod, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
+import { DEFAULT_SERVICE_CIDR } from '../../pkg/apiserver/apiserver.js';
+import { ensureKubeDnsService, NODE_DNS_ADDRESS } from '../../pkg/dns/kube-dns-service.js';
 
 let cp: TestControlPlane;
 let cm: ControllerManager;
@@ -260,5 +264,83 @@ describe('endpoints controllers', () => {
     await cp.admin.delete(EndpointsRef, 'default', 'external-db');
     await eventually(async () => (await slicesOf('external-db')).length === 0, { what: 'mirror removed' });
     await cp.admin.delete(Services, 'default', 'external-db');
+  });
+
+  it('kube-system/kube-dns, as kubeadm makes it, lists each node serving the cluster DNS, ready while the Node is Ready', async () => {
+    // Two nodes record their DNS address as their agents do (each on its own Node), a third serves none.
+    const clients = ['dns-a', 'dns-b', 'dns-c'].map((n) => cp.nodeClient(n));
+    const uids: string[] = [];
+    for (const [i, name] of ['dns-a', 'dns-b', 'dns-c'].entries()) {
+      const n = node(name);
+      if (i < 2) (n.metadata as Record<string, unknown>).annotations = { [NODE_DNS_ADDRESS]: `10.244.${i + 10}.1` };
+      // (dns-b is not Ready)
+      if (i === 1) (n.status as { conditions: unknown[] }).conditions = [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'not yet' }];
+      uids.push((await clients[i]!.create<{ metadata: { uid: string } }>(Nodes, undefined, n)).metadata.uid);
+    }
+    const svc = await cp.admin.get<{ metadata: { uid: string } }>(Services, 'kube-system', 'kube-dns').catch(async () => {
+      await ensureKubeDnsService(cp.admin, DEFAULT_SERVICE_CIDR);
+      return cp.admin.get<{ metadata: { uid: string } }>(Services, 'kube-system', 'kube-dns');
+    });
+    const getDnsEndpoints = () => cp.admin.get<Endpoints>(EndpointsRef, 'kube-system', 'kube-dns').catch(() => undefined);
+    const dnsSlices = async () => (await cp.admin.list<EndpointSlice>(EndpointSlices, 'kube-system', { labelSelector: 'kubernetes.io/service-name=kube-dns' })).items;
+    const ports = [
+      { name: 'dns', port: 53, protocol: 'UDP' },
+      { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+      { name: 'metrics', port: 9153, protocol: 'TCP' },
+    ];
+
+    const ep = await eventually(async () => {
+      const e = await getDnsEndpoints();
+      return e?.subsets?.[0]?.addresses?.length === 1 && e.subsets[0].notReadyAddresses?.length === 1 ? e : undefined;
+    }, { what: 'kube-dns Endpoints with a ready and a not-ready node' });
+    expect(ep.metadata?.labels).toEqual({ 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' });
+    // (the ports in the controller's order: 1.32 sorts them by a hash)
+    expect(ep.subsets).toEqual([
+      {
+        addresses: [{ ip: '10.244.10.1', nodeName: 'dns-a', targetRef: { kind: 'Node', name: 'dns-a', uid: uids[0] } }],
+        notReadyAddresses: [{ ip: '10.244.11.1', nodeName: 'dns-b', targetRef: { kind: 'Node', name: 'dns-b', uid: uids[1] } }],
+        ports: expect.arrayContaining(ports),
+      },
+    ]);
+    expect(ep.subsets![0]!.ports).toHaveLength(3);
+    const slice = await eventually(async () => {
+      const s = await dnsSlices();
+      return s.length === 1 && s[0]!.endpoints?.length === 2 ? s[0] : undefined;
+    }, { what: 'a kube-dns EndpointSlice with two nodes' });
+    expect(slice.metadata?.labels).toEqual({ 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS', 'kubernetes.io/service-name': 'kube-dns', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' });
+    expect(slice.metadata?.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Service', name: 'kube-dns', uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    expect(slice.addressType).toBe('IPv4');
+    expect(slice.ports).toEqual(ports);
+    expect([...slice.endpoints!].sort((a, b) => (a.nodeName! < b.nodeName! ? -1 : 1))).toEqual([
+      { addresses: ['10.244.10.1'], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'dns-a', targetRef: { kind: 'Node', name: 'dns-a', uid: uids[0] } },
+      { addresses: ['10.244.11.1'], conditions: { ready: false, serving: false, terminating: false }, nodeName: 'dns-b', targetRef: { kind: 'Node', name: 'dns-b', uid: uids[1] } },
+    ]);
+
+    // dns-b becomes Ready; dns-a stops serving the DNS (its agent removes the annotation).
+    await clients[1]!.patch(Nodes, undefined, 'dns-b', { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ready' }] } }, 'strategic', 'status');
+    await clients[0]!.patch(Nodes, undefined, 'dns-a', { metadata: { annotations: { [NODE_DNS_ADDRESS]: null } } }, 'merge');
+    const matches = (got: unknown, want: unknown) => {
+      try {
+        expect(got).toEqual(want);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await eventually(async () => matches((await getDnsEndpoints())?.subsets, [{ addresses: [{ ip: '10.244.11.1', nodeName: 'dns-b', targetRef: { kind: 'Node', name: 'dns-b', uid: uids[1] } }], ports: expect.arrayContaining(ports) }]), { what: 'kube-dns Endpoints with dns-b alone, ready' });
+    await eventually(async () => {
+      const s = await dnsSlices();
+      return s.length === 1 && matches(s[0]!.endpoints, [{ addresses: ['10.244.11.1'], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'dns-b', targetRef: { kind: 'Node', name: 'dns-b', uid: uids[1] } }]);
+    }, { what: 'the kube-dns EndpointSlice with dns-b alone, ready' });
+    // A Service of that name elsewhere, or one in kube-system of another name, lists no node.
+    await cp.admin.create(Services, 'default', { metadata: { name: 'kube-dns' }, spec: { selector: { 'k8s-app': 'kube-dns' }, ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] } });
+    await eventually(async () => (await getEndpoints('kube-dns')) !== undefined, { what: 'default/kube-dns Endpoints' });
+    expect((await getEndpoints('kube-dns'))!.subsets).toBeUndefined();
+    await cp.admin.delete(Services, 'default', 'kube-dns');
+    for (const [i, c] of clients.entries()) {
+      await cp.admin.delete(Nodes, undefined, ['dns-a', 'dns-b', 'dns-c'][i]!);
+      c.close();
+    }
+    await eventually(async () => (await getDnsEndpoints())?.subsets === undefined, { what: 'kube-dns Endpoints empty once the nodes are gone' });
   });
 });

@@ -6,7 +6,8 @@
 // agent under the supervisor. The joined node gets a podCIDR; a pod on it reaches a pod on the first
 // node by IP and a Service of that pod by name (host-gw routes through the nodes' InternalIPs, the
 // service proxy and the cluster DNS its own agent serves behind kube-dns, which kubelet-config's
-// clusterDNS names as kubeadm writes it). `tsctl down` on each node stops its agent
+// clusterDNS names as kubeadm writes it), and the first node's DNS metrics at the address kube-dns's
+// EndpointSlice lists for it, as a Prometheus on any node scrapes them. `tsctl down` on each node stops its agent
 // and removes what it made; the namespaces and the veth go at the end.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
@@ -14,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SERVICE_CIDR } from '../../pkg/apiserver/apiserver.js';
-import { core, Nodes } from '../../pkg/client/rest-client.js';
+import type { EndpointSlice } from '../../pkg/api/types.js';
+import { core, EndpointSlices, Nodes } from '../../pkg/client/rest-client.js';
 import { clusterDNSIP, ensureKubeDnsService } from '../../pkg/dns/kube-dns-service.js';
 import { ImageManager } from '../../pkg/runtime/image-service.js';
 import { run as tsctl } from '../../pkg/tsctl/cli.js';
@@ -113,9 +115,17 @@ describe('a machine joined the kubeadm way runs pods on the cluster network', ()
       const p = await cp!.admin.get(Pods, 'default', 'web');
       throw new Error(`${e.message}: ${JSON.stringify(p.status)}\n${readFileSync(join(dir, 'first-agent.log'), 'utf8').split('\n').filter((l) => /"(warn|error)"/.test(l)).slice(-15).join('\n')}`);
     });
+    // kube-dns's EndpointSlice lists each node's DNS (its bridge gateway), as a kubeadm cluster's lists its CoreDNS pods.
+    const dnsEndpoints = await eventually(async () => {
+      const slices = (await cp!.admin.list<EndpointSlice>(EndpointSlices, 'kube-system', { labelSelector: 'kubernetes.io/service-name=kube-dns' })).items;
+      const eps = slices.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready);
+      return eps.length === 2 ? eps : undefined;
+    }, { timeoutMs: 30_000, what: 'both nodes\' DNS ready in kube-dns\'s EndpointSlice' });
+    expect(dnsEndpoints.map((e) => e.nodeName).sort()).toEqual(['first', 'joined']);
+    const firstDNS = dnsEndpoints.find((e) => e.nodeName === 'first')!.addresses![0]!;
     // (busybox-static's wget crashes on -T: timeout bounds it)
     // (the joined node's pods name kube-dns, as kubelet-config's clusterDNS says, and its own agent answers behind it as the first node's does)
-    const script = `grep -qx 'nameserver ${clusterDNSIP(DEFAULT_SERVICE_CIDR)}' /etc/resolv.conf && timeout 5 wget -q -O- http://${webIP}:8080/index.html && timeout 5 wget -q -O- http://web.default.svc.cluster.local/index.html`;
+    const script = `grep -qx 'nameserver ${clusterDNSIP(DEFAULT_SERVICE_CIDR)}' /etc/resolv.conf && timeout 5 wget -q -O- http://${webIP}:8080/index.html && timeout 5 wget -q -O- http://web.default.svc.cluster.local/index.html && timeout 5 wget -q -O- http://${firstDNS}:9153/metrics | grep -q '^coredns_build_info'`;
     // (each attempt says how it went in the pod's log)
     await cp!.admin.create(Pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { nodeName: 'joined', restartPolicy: 'Never', automountServiceAccountToken: false, containers: [{ name: 'wget', image: demoImage, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', `for i in 1 2 3 4 5 6 7 8 9 10; do ${script} && exit 0; echo attempt $i failed: $?; sleep 1; done; exit 1`] }] } });
     const phase = await eventually(async () => {

@@ -1,9 +1,11 @@
 // Cluster DNS against a real single-node cluster: the node agent serves the cluster zone on its
-// bridge's gateway, fed by Services and EndpointSlices from the apiserver (no controller-manager
-// runs here: the test writes the headless service's slice as the EndpointSlice controller would), and
-// pods resolve through it with their real resolv.conf, busybox's nslookup and its libc resolver.
+// bridge's gateway, fed by Services and EndpointSlices from the apiserver (the test writes the
+// headless service's slice as the EndpointSlice controller would, beside the controller's own empty
+// one: no pod matches), and pods resolve through it with their real resolv.conf, busybox's
+// nslookup and its libc resolver. The controller manager lists the node's DNS as kube-dns's endpoint.
 import { Resolver } from 'node:dns/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EndpointSlice } from '../../pkg/api/types.js';
 import { EndpointSlices, Namespaces, Pods, Services } from '../../pkg/client/rest-client.js';
 import { clusterDNSIP, ensureKubeDnsService } from '../../pkg/dns/kube-dns-service.js';
 import { eventually } from '../helpers/control-plane.js';
@@ -17,7 +19,7 @@ const subnet = 10 + Math.floor(Math.random() * 80);
 const gateway = `10.199.${subnet}.1`;
 const podCIDR = `10.199.${subnet}.0/24`;
 beforeAll(async () => {
-  c = await startCluster({ podCIDR });
+  c = await startCluster({ podCIDR, controllers: {} });
 }, 180_000);
 afterAll(async () => {
   await c?.stop();
@@ -142,5 +144,25 @@ describe('cluster DNS', () => {
     expect(out).toMatch(/^coredns_dns_responses_total\{plugin="loadbalance",rcode="NOERROR",server="dns:\/\/:53",view="",zone="\."\} [1-9]\d*$/m);
     expect(out).toMatch(/^coredns_cache_requests_total\{server="dns:\/\/:53",view="",zones="\."\} [1-9]\d*$/m);
     expect(out).toMatch(/^coredns_build_info\{[^}]*\bversion="1\.11\.3"\} 1$/m);
+  }, 60_000);
+
+  it('kube-dns\'s EndpointSlice lists the node\'s DNS, as a kubeadm cluster lists its CoreDNS pod: the host and a pod scrape its metrics at the listed address', async () => {
+    await ensureKubeDnsService(c.cp.admin, serviceRangeFor(podCIDR));
+    const endpoint = await eventually(async () => {
+      const slices = (await c.cp.admin.list<EndpointSlice>(EndpointSlices, 'kube-system', { labelSelector: 'kubernetes.io/service-name=kube-dns' })).items;
+      const ep = slices.flatMap((s) => (s.endpoints ?? []).map((e) => ({ ...e, ports: s.ports ?? [] }))).find((e) => e.nodeName === 'e2e-node');
+      return ep?.conditions?.ready ? ep : undefined;
+    }, { timeoutMs: 30_000, what: 'the node\'s DNS, ready, in kube-dns\'s EndpointSlice' });
+    expect(endpoint.addresses).toEqual([gateway]);
+    expect(endpoint.targetRef).toMatchObject({ kind: 'Node', name: 'e2e-node' });
+    const metricsPort = endpoint.ports.find((p) => p.name === 'metrics')?.port;
+    expect(metricsPort).toBe(9153);
+    // (kube-prometheus's ServiceMonitor scrapes http://<endpoint address>:<metrics port>/metrics)
+    const url = `http://${endpoint.addresses![0]}:${metricsPort}/metrics`;
+    const fromHost = await (await fetch(url)).text();
+    expect(fromHost).toMatch(/^coredns_build_info\{[^}]*\bversion="1\.11\.3"\} 1$/m);
+    const fromPod = await run('dns-endpoint-metrics', `wget -qO- ${url} | grep -E '^coredns_(build_info|dns_requests_total)'`);
+    expect(fromPod).toMatch(/^coredns_build_info\{[^}]*\bversion="1\.11\.3"\} 1$/m);
+    expect(fromPod).toMatch(/^coredns_dns_requests_total\{family="1",proto="udp",server="dns:\/\/:53",type="A",view="",zone="\."\} [1-9]\d*$/m);
   }, 60_000);
 });
