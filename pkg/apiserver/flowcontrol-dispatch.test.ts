@@ -4,7 +4,7 @@ import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS, SUGGESTED_FLOW_SCHEM
 import type { FlowSchema, PriorityLevelConfiguration } from '../api/types.js';
 import { matchesFlowSchema, type FlowRequest } from './flowcontrol-config.js';
 import { DroppedRequests, FlowDispatcher, queueWaitLimitMs, serverConcurrencyLimit, type FlowConfigSource } from './flowcontrol-dispatch.js';
-import type { QueueSetClock } from './flowcontrol-queueset.js';
+import { FakeClock } from '../../test/helpers/fake-queueset-clock.js';
 
 const withUid = <T extends FlowSchema | PriorityLevelConfiguration>(o: T): T => ({ ...o, metadata: { ...o.metadata, uid: `uid-${o.kind}-${o.metadata!.name}` } });
 
@@ -13,29 +13,6 @@ function source(extraLevels: PriorityLevelConfiguration[] = [], extraSchemas: Fl
   const levels = new Map([...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS, ...extraLevels].map((p) => [p.metadata!.name!, withUid(p)]));
   const schemas = [...MANDATORY_FLOW_SCHEMAS, ...SUGGESTED_FLOW_SCHEMAS, ...extraSchemas].map(withUid).sort((a, b) => a.spec!.matchingPrecedence! - b.spec!.matchingPrecedence! || a.metadata!.name!.localeCompare(b.metadata!.name!));
   return { current: () => ({ revision: '1', schemas, levels }), match: (r) => schemas.find((f) => matchesFlowSchema(f, r)) };
-}
-
-/** A clock whose time moves only when told, firing the timers that fall due. */
-class FakeClock implements QueueSetClock {
-  t = 1000;
-  private timers = new Set<{ at: number; fn: () => void }>();
-  now = () => this.t;
-  setTimer(ms: number, fn: () => void) {
-    const h = { at: this.t + ms, fn };
-    this.timers.add(h);
-    return h;
-  }
-  clearTimer(h: unknown) {
-    this.timers.delete(h as { at: number; fn: () => void });
-  }
-  advance(ms: number) {
-    this.t += ms;
-    for (const h of [...this.timers].sort((a, b) => a.at - b.at)) {
-      if (h.at > this.t) break;
-      this.timers.delete(h);
-      h.fn();
-    }
-  }
 }
 
 const metric = async (name: string) => (await register.getSingleMetricAsString(name)).split('\n').filter((l) => !l.startsWith('#'));

@@ -1,28 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dealHand, QueueSet, RequestPhase, type FlowRequestState, type QueueSetClock, type QueueSetConfig, type RejectReason } from './flowcontrol-queueset.js';
-
-/** A clock whose time moves only when told, firing the timers that fall due. */
-class FakeClock implements QueueSetClock {
-  t = 1000;
-  private timers = new Set<{ at: number; fn: () => void }>();
-  now = () => this.t;
-  setTimer(ms: number, fn: () => void) {
-    const h = { at: this.t + ms, fn };
-    this.timers.add(h);
-    return h;
-  }
-  clearTimer(h: unknown) {
-    this.timers.delete(h as { at: number; fn: () => void });
-  }
-  advance(ms: number) {
-    this.t += ms;
-    for (const h of [...this.timers].sort((a, b) => a.at - b.at)) {
-      if (h.at > this.t) break;
-      this.timers.delete(h);
-      h.fn();
-    }
-  }
-}
+import { dealHand, QueueSet, RequestPhase, type FlowRequestState, type QueueSetConfig, type RejectReason } from './flowcontrol-queueset.js';
+import { FakeClock } from '../../test/helpers/fake-queueset-clock.js';
 
 function setUp(config: Partial<QueueSetConfig>) {
   const clock = new FakeClock();
