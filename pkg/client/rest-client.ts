@@ -182,17 +182,34 @@ export class RestClient implements ApiClient {
   }
 
   /**
-   * Sends a request and gives its answer's head, retrying an answer that asks for a retry as
-   * client-go's request and withRetry do (rest/request.go, with_retry.go IsNextRetry and
-   * checkWait): a 429 or a 5xx whose Retry-After is a whole number of seconds is sent again, its
-   * body (held whole, so safe to resend whatever the method) the same, after that many seconds, up
-   * to MAX_RETRIES times; the answer after the last retry, or any other, is the caller's. The
+   * Sends a request and gives its answer's head, retrying as client-go's request and withRetry do
+   * (rest/request.go, with_retry.go IsNextRetry and checkWait):
+   * - an answer that asks for a retry: a 429 or a 5xx whose Retry-After is a whole number of
+   *   seconds is sent again, its body (held whole, so safe to resend whatever the method) the same,
+   *   after that many seconds;
+   * - a GET (never a write, which may have been done) whose connection was reset or closed before
+   *   its answer came (isErrRetryableFunc: net.IsConnectionReset, net.IsProbableEOF) is sent again
+   *   after a second, as the artificial Retry-After: 1 of retryAfterResponse;
+   * up to MAX_RETRIES times in all; the answer or error after the last retry, or any other, is the
+   * caller's, an error naming the previous attempt's when it differs (WrapPreviousError). The
    * retries stay within the request's timeout: one whose wait would end past it is not made.
    */
   private async open(path: string, o: RequestOptions): Promise<IncomingMessage> {
     const deadline = o.timeoutMs ? performance.now() + o.timeoutMs : Infinity;
+    const method = o.method ?? 'GET';
+    let previous: Error | undefined;
     for (let attempt = 1; ; attempt++) {
-      const res = await this.send(path, o);
+      let res: IncomingMessage;
+      try {
+        res = await this.send(path, o);
+      } catch (e) {
+        const err = e as Error;
+        if (method !== 'GET' || attempt > MAX_RETRIES || !isConnectionResetOrEOF(err) || performance.now() + 1000 > deadline) throw wrapPreviousError(err, previous);
+        previous = err;
+        await new Promise((r) => setTimeout(r, 1000));
+        log.debug(`Got a Retry-After 1s response for attempt ${attempt} to ${this.url.origin}${path}`, { err: err.message });
+        continue;
+      }
       const wait = attempt <= MAX_RETRIES ? retryAfterSeconds(res) : undefined;
       if (wait === undefined || performance.now() + wait * 1000 > deadline) return res;
       res.resume(); // (the refused answer's body is read and dropped: its connection is reused)
@@ -373,6 +390,24 @@ function bodyText(res: IncomingMessage): Promise<string> {
       if (!ended) reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
     });
   });
+}
+
+/**
+ * isErrRetryableFunc's test of a GET that failed: its connection was reset (net.IsConnectionReset:
+ * ECONNRESET, which Node also gives a connection closed before any answer, "socket hang up", Go's
+ * EOF) or was found closed when the request was written (net.IsProbableEOF's "broken connection").
+ */
+function isConnectionResetOrEOF(e: Error): boolean {
+  const code = (e.cause as { code?: string } | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
+}
+
+/** WrapPreviousError: the last attempt's error, naming an earlier attempt's when it differs ("... - error from a previous attempt: ..."). */
+function wrapPreviousError(err: Error, previous: Error | undefined): Error {
+  if (!previous || previous.message === err.message) return err;
+  // (the previous error's own words, without the method and URL it was wrapped in, as url.Error is unwrapped)
+  const inner = previous.cause instanceof Error ? previous.cause.message : previous.message;
+  return new Error(`${err.message} - error from a previous attempt: ${inner}`, { cause: err.cause ?? err });
 }
 
 /** checkWait: the seconds a 429 or 5xx answer's Retry-After asks a client to wait (an integer, as strconv.Atoi reads it); undefined for any other. */
