@@ -95,19 +95,25 @@ export class GrpcApiClient implements ApiClient {
   }
 
   /**
-   * A unary call, retried as RestClient retries a request (client-go's withRetry): a refusal
-   * whose Status is 429 or 5xx and that says when to retry (the server's `retry-after`, whole
-   * seconds) is made again after that wait, up to MAX_RETRIES times.
+   * A unary call, retried as RestClient retries a request (client-go's request() and withRetry):
+   * a refusal whose Status is 429 or 5xx and that says when to retry (the server's `retry-after`,
+   * whole seconds) is made again after that wait; a read (get, list) whose connection was reset or
+   * dropped before its answer (isErrRetryableFunc's GET on net.IsConnectionReset or
+   * net.IsProbableEOF) is made again after a second; up to MAX_RETRIES times in all. A write is
+   * never made again after a lost connection, since it may have been done.
    */
   private async call<Res>(method: Method, req: object): Promise<Res> {
+    let previous: StatusError | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.callOnce<Res>(method, req);
       } catch (e) {
-        const wait = attempt <= MAX_RETRIES ? retryAfterOf(e) : undefined;
-        if (wait === undefined) throw e;
+        const lost = (method === 'get' || method === 'list') && isConnectionResetOrEOF(e);
+        const wait = attempt > MAX_RETRIES ? undefined : lost ? 1 : retryAfterOf(e);
+        if (wait === undefined) throw wrapPreviousError(e, previous);
+        if (lost) previous = e as StatusError;
         await new Promise((r) => setTimeout(r, wait * 1000));
-        log.debug(`Got a Retry-After ${wait}s response for attempt ${attempt} to ${this.address} ${method}`, { code: (e as StatusError).code });
+        log.debug(`Got a Retry-After ${wait}s response for attempt ${attempt} to ${this.address} ${method}`, lost ? { err: (e as Error).message } : { code: (e as StatusError).code });
       }
     }
   }
@@ -196,16 +202,19 @@ export class GrpcApiClient implements ApiClient {
     return JSON.parse(res.objectJson || '{}');
   }
 
-  /** A watch, whose refusal is retried as a unary call's. */
+  /** A watch, whose start is retried as a read's: after a refusal that says when, or a second after a lost connection (client-go's Watch retries net.IsProbableEOF). */
   async watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle> {
+    let previous: StatusError | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.watchOnce(ref, namespace, q, onEvent);
       } catch (e) {
-        const wait = attempt <= MAX_RETRIES ? retryAfterOf(e) : undefined;
-        if (wait === undefined) throw e;
+        const lost = isConnectionResetOrEOF(e);
+        const wait = attempt > MAX_RETRIES ? undefined : lost ? 1 : retryAfterOf(e);
+        if (wait === undefined) throw wrapPreviousError(e, previous);
+        if (lost) previous = e as StatusError;
         await new Promise((r) => setTimeout(r, wait * 1000));
-        log.debug(`Got a Retry-After ${wait}s response for attempt ${attempt} to ${this.address} watch`, { code: (e as StatusError).code });
+        log.debug(`Got a Retry-After ${wait}s response for attempt ${attempt} to ${this.address} watch`, lost ? { err: (e as Error).message } : { code: (e as StatusError).code });
       }
     }
   }
@@ -249,6 +258,27 @@ function retryAfterOf(e: unknown): number | undefined {
   return e instanceof StatusError && (e.code === 429 || e.code >= 500) ? e.retryAfter : undefined;
 }
 
+/**
+ * A call that failed because its connection was reset or dropped before the answer (no Status:
+ * UNAVAILABLE with grpc-js's 'Connection dropped', a read's or write's ECONNRESET or EPIPE, or the
+ * server's GOAWAY), as net.IsConnectionReset and net.IsProbableEOF see a REST request's; not a
+ * connection that could not be made.
+ */
+function isConnectionResetOrEOF(e: unknown): boolean {
+  if (!(e instanceof StatusError) || e.status) return false;
+  const cause = e.cause as grpc.ServiceError | undefined;
+  return cause?.code === grpc.status.UNAVAILABLE && /^Connection dropped$|ECONNRESET|EPIPE|^Write error|GOAWAY/.test(cause.details ?? '');
+}
+
+/** WrapPreviousError: the last attempt's error naming an earlier lost connection's when their words differ. */
+function wrapPreviousError(e: unknown, previous: StatusError | undefined): unknown {
+  if (!previous || !(e instanceof StatusError) || e.status || e.message === previous.message) return e;
+  const inner = (previous.cause as grpc.ServiceError | undefined)?.details ?? previous.message;
+  const wrapped = new StatusError(e.code, undefined, `${e.message} - error from a previous attempt: ${inner}`);
+  wrapped.cause = e.cause;
+  return wrapped;
+}
+
 function toStatusError(e: grpc.ServiceError, method: string): Error {
   const raw = e.metadata?.get('k8s-status')[0];
   if (raw) {
@@ -259,6 +289,8 @@ function toStatusError(e: grpc.ServiceError, method: string): Error {
     if (/^\d+$/.test(after)) err.retryAfter = Number(after);
     return err;
   }
-  // No Status: the call never reached the registry (connection refused, deadline): a 503 to retry.
-  return new StatusError(503, undefined, `gRPC ${method}: ${e.message}`);
+  // No Status: the call never reached the registry (connection refused, deadline), or its connection was lost: a 503 to retry.
+  const err = new StatusError(503, undefined, `gRPC ${method}: ${e.message}`);
+  err.cause = e;
+  return err;
 }
