@@ -51,6 +51,10 @@ beforeAll(async () => {
 beforeEach(() => {
   seen = [];
   drops = [];
+  // Each case starts on a new connection: a request that meets a reused connection closed before
+  // its answer is sent again at once by the transport, as Go's Transport does (http1.test.ts), so
+  // client-go's own retry is seen only on a connection's first request.
+  client.closeAllConnections();
 });
 
 afterAll(async () => {

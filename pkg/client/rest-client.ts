@@ -6,6 +6,7 @@ import type { KubeObject } from '../api/types.js';
 import type { ApiClient, DeleteOpts, ListQuery, ListResult, PatchType, ResourceRef, WatchEvent, WatchHandle, WatchQuery } from './api-client.js';
 import type { ClusterConfig } from './kubeconfig.js';
 import { recordClientRequest } from './client-metrics.js';
+import { Http1Pool } from './http1.js';
 import { logger } from '../util/log.js';
 
 const log = logger('rest-client');
@@ -109,6 +110,13 @@ export class RestClient implements ApiClient {
    * would use up the pool and its ordinary requests would wait for good.
    */
   private watchAgent: Agent;
+  /**
+   * Requests whose answer is read whole (everything but lists and watches) go through a lean
+   * HTTP/1.1 pool of their own: node:https's request machinery costs several times the CPU for the
+   * same bytes (pkg/client/http1.ts), and a small cluster's client shares its cores with the
+   * apiserver and etcd.
+   */
+  private pool: Http1Pool;
   readonly url: URL;
 
   /** Sent as User-Agent; its part before `/` is the default field manager of this client's writes. */
@@ -136,6 +144,12 @@ export class RestClient implements ApiClient {
     this.watchAgent = new Agent({ keepAlive: false, ca: config.caCert, cert: config.clientCert, key: config.clientKey, rejectUnauthorized: !config.insecureSkipTLSVerify });
     this.maxSockets = opts.maxSockets ?? 64;
     this.pair = { cert: config.clientCert, key: config.clientKey };
+    this.pool = this.newPool();
+  }
+
+  private newPool(): Http1Pool {
+    const { cert, key } = this.pair;
+    return new Http1Pool({ host: this.hostname, port: Number(this.url.port || 443), ca: this.config.caCert, cert, key, rejectUnauthorized: !this.config.insecureSkipTLSVerify, maxSockets: this.maxSockets });
   }
 
   private readonly maxSockets: number;
@@ -159,16 +173,20 @@ export class RestClient implements ApiClient {
    */
   closeAllConnections(): void {
     const old = [this.agent, this.watchAgent];
+    const oldPool = this.pool;
     const c = this.config;
     const { cert, key } = this.pair;
     this.agent = new Agent({ keepAlive: true, maxSockets: this.maxSockets, ca: c.caCert, cert, key, rejectUnauthorized: !c.insecureSkipTLSVerify });
     this.watchAgent = new Agent({ keepAlive: false, ca: c.caCert, cert, key, rejectUnauthorized: !c.insecureSkipTLSVerify });
+    this.pool = this.newPool();
     for (const a of old) a.destroy();
+    oldPool.destroy();
   }
 
   close(): void {
     this.agent.destroy();
     this.watchAgent.destroy();
+    this.pool.destroy();
   }
 
   path(ref: ResourceRef, namespace?: string, name?: string, subresource?: string): string {
@@ -194,14 +212,24 @@ export class RestClient implements ApiClient {
    * caller's, an error naming the previous attempt's when it differs (WrapPreviousError). The
    * retries stay within the request's timeout: one whose wait would end past it is not made.
    */
-  private async open(path: string, o: RequestOptions): Promise<IncomingMessage> {
+  private open(path: string, o: RequestOptions): Promise<IncomingMessage> {
+    // (a refused answer's body is read and dropped: its connection is reused)
+    return this.withRetries(path, o, () => this.send(path, o), (res) => res.resume());
+  }
+
+  /** As open, for an answer read whole through the lean pool. */
+  private openWhole(path: string, o: RequestOptions): Promise<WholeAnswer> {
+    return this.withRetries(path, o, () => this.sendWhole(path, o), () => {});
+  }
+
+  private async withRetries<R extends Answered>(path: string, o: RequestOptions, send: () => Promise<R>, drop: (res: R) => void): Promise<R> {
     const deadline = o.timeoutMs ? performance.now() + o.timeoutMs : Infinity;
     const method = o.method ?? 'GET';
     let previous: Error | undefined;
     for (let attempt = 1; ; attempt++) {
-      let res: IncomingMessage;
+      let res: R;
       try {
-        res = await this.send(path, o);
+        res = await send();
       } catch (e) {
         const err = e as Error;
         if (method !== 'GET' || attempt > MAX_RETRIES || !isConnectionResetOrEOF(err) || performance.now() + 1000 > deadline) throw wrapPreviousError(err, previous);
@@ -212,16 +240,20 @@ export class RestClient implements ApiClient {
       }
       const wait = attempt <= MAX_RETRIES ? retryAfterSeconds(res) : undefined;
       if (wait === undefined || performance.now() + wait * 1000 > deadline) return res;
-      res.resume(); // (the refused answer's body is read and dropped: its connection is reused)
+      drop(res);
       await new Promise((r) => setTimeout(r, wait * 1000));
       log.debug(`Got a Retry-After ${wait}s response for attempt ${attempt} to ${this.url.origin}${path}`, { code: res.statusCode });
     }
   }
 
-  private send(path: string, o: RequestOptions): Promise<IncomingMessage> {
-    const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined && v !== '') qs.set(k, String(v));
-    const q = qs.toString();
+  /** A request's path with its query, its method, headers and body as sent. */
+  private prepare(path: string, o: RequestOptions) {
+    let q = '';
+    if (o.query) {
+      const qs = new URLSearchParams();
+      for (const [k, v] of Object.entries(o.query)) if (v !== undefined && v !== '') qs.set(k, String(v));
+      q = qs.toString();
+    }
     const body = o.body === undefined ? undefined : typeof o.body === 'string' || Buffer.isBuffer(o.body) ? o.body : JSON.stringify(o.body);
     const headers: Record<string, string | string[]> = { ...this.headers, Accept: o.accept ?? 'application/json', 'User-Agent': this.userAgent };
     if (this.config.token) headers.Authorization = `Bearer ${this.config.token}`;
@@ -229,13 +261,32 @@ export class RestClient implements ApiClient {
       headers['Content-Type'] = o.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(body));
     }
+    return { fullPath: path + (q ? `?${q}` : ''), method: o.method ?? 'GET', headers, body };
+  }
+
+  /** Sends a request through the lean pool and reads its answer whole. */
+  private async sendWhole(path: string, o: RequestOptions): Promise<WholeAnswer> {
+    const { fullPath, method, headers, body } = this.prepare(path, o);
+    // (rest_client_* metrics: counted and timed when the answer arrives, or the request fails)
+    const started = performance.now();
+    try {
+      const r = await this.pool.request({ method, path: fullPath, headers, body, timeoutMs: o.timeoutMs });
+      recordClientRequest(method, this.url.host, r.status, (performance.now() - started) / 1000);
+      return { statusCode: r.status, headers: r.headers, text: r.body.toString('utf8') };
+    } catch (e) {
+      recordClientRequest(method, this.url.host, undefined, (performance.now() - started) / 1000);
+      throw new Error(`${method} ${this.url.origin}${path}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  private send(path: string, o: RequestOptions): Promise<IncomingMessage> {
+    const { fullPath, method, headers, body } = this.prepare(path, o);
     // (rest_client_* metrics: counted and timed when the answer's head arrives, or the request fails)
     const started = performance.now();
-    const method = o.method ?? 'GET';
     const host = this.url.host;
     return new Promise((resolve, reject) => {
       const req = request(
-        { protocol: 'https:', hostname: this.hostname, port: this.url.port || 443, path: path + (q ? `?${q}` : ''), method, headers, agent: o.query?.watch ? this.watchAgent : this.agent, timeout: o.timeoutMs },
+        { protocol: 'https:', hostname: this.hostname, port: this.url.port || 443, path: fullPath, method, headers, agent: o.query?.watch ? this.watchAgent : this.agent, timeout: o.timeoutMs },
         (res) => {
           recordClientRequest(method, host, res.statusCode, (performance.now() - started) / 1000);
           resolve(res);
@@ -252,8 +303,8 @@ export class RestClient implements ApiClient {
   }
 
   async request<T = unknown>(path: string, o: RequestOptions = {}): Promise<T> {
-    const res = await this.open(path, { timeoutMs: 60_000, ...o });
-    return answer<T>(res.statusCode ?? 0, await bodyText(res));
+    const res = await this.openWhole(path, { timeoutMs: 60_000, ...o });
+    return answer<T>(res.statusCode, res.text);
   }
 
   get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource?: string): Promise<T> {
@@ -367,6 +418,18 @@ export class RestClient implements ApiClient {
   }
 }
 
+/** What the retries read of an answer: its code and headers. */
+interface Answered {
+  statusCode?: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** An answer read whole. */
+interface WholeAnswer extends Answered {
+  statusCode: number;
+  text: string;
+}
+
 /**
  * A response's whole body, decoded as it arrives (a 25 MB list is mostly decoded by the time its
  * last piece comes). Listeners rather than the stream's async iterator, which costs every request
@@ -411,11 +474,11 @@ function wrapPreviousError(err: Error, previous: Error | undefined): Error {
 }
 
 /** checkWait: the seconds a 429 or 5xx answer's Retry-After asks a client to wait (an integer, as strconv.Atoi reads it); undefined for any other. */
-function retryAfterSeconds(res: IncomingMessage): number | undefined {
+function retryAfterSeconds(res: Answered): number | undefined {
   const code = res.statusCode ?? 0;
   if (code !== 429 && code < 500) return undefined;
   const h = res.headers['retry-after'];
-  if (!h || !/^[+-]?\d+$/.test(h)) return undefined;
+  if (typeof h !== 'string' || !/^[+-]?\d+$/.test(h)) return undefined;
   return Math.max(0, Number(h));
 }
 
