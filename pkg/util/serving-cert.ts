@@ -6,12 +6,12 @@
 // a CA "HOST-ca@UNIX" and a serving certificate "HOST@UNIX" it signed (RSA 2048, a year, server
 // auth), for HOST (localhost), 127.0.0.1, and the bind address (localhost when it is 0.0.0.0 or
 // ::), the certificate file holding the serving certificate and then the CA's.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from './exec.js';
 import { logger } from './log.js';
+import { certificatePem, createCertificate, ExtKeyUsage, KeyUsage } from './x509-create.js';
 
 const log = logger('serving-cert');
 
@@ -61,20 +61,37 @@ export async function servingCert(o: ServingCertOptions): Promise<CertKey> {
   return made;
 }
 
-/** A CA and a serving certificate it signed for `host` and the alternate names (client-go's GenerateSelfSignedCertKeyWithFixtures). */
+/**
+ * A CA and a serving certificate it signed for `host` and the alternate names (client-go's
+ * GenerateSelfSignedCertKeyWithFixtures), made in-process: the two RSA keys are generated at once
+ * off the event loop (node:crypto's generateKeyPair runs in libuv's thread pool), where three
+ * openssl processes made them one after the other.
+ */
 export async function selfSignedCertKey(host: string, alternateIPs: string[], alternateDNS: string[]): Promise<CertKey> {
-  const dir = mkdtempSync(join(tmpdir(), 'tskube-selfsigned-'));
-  chmodSync(dir, 0o700);
-  try {
-    const p = (f: string) => join(dir, f);
-    const now = Math.floor(Date.now() / 1000);
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '365', '-set_serial', '1', '-subj', `/CN=${host}-ca@${now}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign']);
-    await run('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('tls.key'), '-out', p('tls.csr'), '-subj', `/CN=${host}@${now}`]);
-    const names = [isIP(host) ? `IP:${host}` : `DNS:${host}`, ...alternateDNS.map((d) => `DNS:${d}`), ...alternateIPs.map((ip) => `IP:${ip}`)];
-    writeFileSync(p('tls.ext'), `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${[...new Set(names)].join(',')}\n`);
-    await run('openssl', ['x509', '-req', '-in', p('tls.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-set_serial', '2', '-days', '365', '-extfile', p('tls.ext'), '-out', p('tls.crt')]);
-    return { cert: readFileSync(p('tls.crt'), 'utf8') + readFileSync(p('ca.crt'), 'utf8'), key: readFileSync(p('tls.key'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const [ca, leaf] = await Promise.all([rsaKey(), rsaKey()]);
+  const now = Date.now();
+  const unix = Math.floor(now / 1000);
+  // (valid an hour earlier against clock skew, for a year)
+  const notBefore = new Date(now - 3600_000);
+  const notAfter = new Date(notBefore.getTime() + 365 * 24 * 3600_000);
+  const caCert = createCertificate({ serial: 1n, commonName: `${host}-ca@${unix}`, notBefore, notAfter, keyUsage: KeyUsage.keyEncipherment | KeyUsage.digitalSignature | KeyUsage.certSign, isCA: true }, ca.publicKey, { selfSigned: ca.privateKey });
+  const hostIP = isIP(host) !== 0;
+  const cert = createCertificate(
+    {
+      serial: 2n,
+      commonName: `${host}@${unix}`,
+      notBefore,
+      notAfter,
+      keyUsage: KeyUsage.keyEncipherment | KeyUsage.digitalSignature,
+      extKeyUsage: [ExtKeyUsage.serverAuth],
+      dnsNames: [...(hostIP ? [] : [host]), ...alternateDNS],
+      ipAddresses: [...(hostIP ? [host] : []), ...alternateIPs],
+    },
+    leaf.publicKey,
+    { commonName: `${host}-ca@${unix}`, key: ca.privateKey, subjectKeyId: caCert.subjectKeyId },
+  );
+  return { cert: certificatePem(cert.der) + certificatePem(caCert.der), key: leaf.privateKey.export({ type: 'pkcs1', format: 'pem' }) as string };
 }
+
+const rsaKey = (): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> =>
+  new Promise((resolve, reject) => generateKeyPair('rsa', { modulusLength: 2048 }, (err, publicKey, privateKey) => (err ? reject(err) : resolve({ publicKey, privateKey }))));
