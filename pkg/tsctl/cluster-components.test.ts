@@ -34,6 +34,13 @@ describe('tsctl up components', () => {
       expect(flags).toEqual({ kubeconfig, 'secure-port': String(port), 'bind-address': '127.0.0.1', 'authentication-kubeconfig': kubeconfig, 'authorization-kubeconfig': kubeconfig });
     }
   });
+
+  it('the scheduler and the controller manager keep their self-signed serving pair in DATA_DIR/pki (--cert-dir), made once and served again at the next start', () => {
+    for (const name of ['scheduler', 'controller-manager']) {
+      const args = argsOf(name);
+      expect(args[args.indexOf('--cert-dir') + 1]).toBe('/var/lib/tskube/pki');
+    }
+  });
 });
 
 describe('tsctl up --advertise-address', () => {

@@ -85,9 +85,12 @@ const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.');
  * The secure port of the scheduler and the controller manager as kubeadm's static pods have it:
  * on loopback, tokens and access reviewed with the component's own kubeconfig
  * (--authentication-kubeconfig and --authorization-kubeconfig = scheduler.conf,
- * controller-manager.conf).
+ * controller-manager.conf). Their self-signed serving pair is kept in DATA_DIR/pki
+ * (--cert-dir: kube-scheduler.crt/.key, kube-controller-manager.crt/.key), made at the first start
+ * and served again at the next ones, as 1.32's MaybeDefaultWithSelfSignedCerts keeps it under a
+ * --cert-dir; without one (1.32's default, and kubeadm's) a new pair would be made at every start.
  */
-const delegatedServing = (kubeconfig: string, port: number) => ['--bind-address', LOOPBACK, '--secure-port', String(port), '--authentication-kubeconfig', kubeconfig, '--authorization-kubeconfig', kubeconfig];
+const delegatedServing = (o: UpOptions, kubeconfig: string, port: number) => ['--bind-address', LOOPBACK, '--secure-port', String(port), '--authentication-kubeconfig', kubeconfig, '--authorization-kubeconfig', kubeconfig, '--cert-dir', join(o.dataDir, 'pki')];
 
 export const components: Component[] = [
   {
@@ -99,8 +102,8 @@ export const components: Component[] = [
     args: (o) => ['--data-dir', o.dataDir, '--bind-address', o.advertiseAddress ?? LOOPBACK, '--advertise-address', o.advertiseAddress ?? LOOPBACK, '--secure-port', String(o.apiserverPort), '--etcd-client-port', String(o.etcdClientPort), '--etcd-peer-port', String(o.etcdPeerPort), '--grpc-port', String(o.apiserverPort + 1), '--enable-bootstrap-token-auth'],
   },
   // (kubeadm's kube-controller-manager: signing with the cluster CA, and the bootstrap token controllers on)
-  { name: 'controller-manager', entry: 'cmd/controller-manager/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), ...delegatedServing(join(o.dataDir, 'controller-manager.kubeconfig'), o.apiserverPort === 6443 ? 10257 : o.apiserverPort + 2), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--controllers', '*,bootstrapsigner,tokencleaner'] },
-  { name: 'scheduler', entry: 'cmd/scheduler/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), ...delegatedServing(join(o.dataDir, 'scheduler.kubeconfig'), o.apiserverPort === 6443 ? 10259 : o.apiserverPort + 3)] },
+  { name: 'controller-manager', entry: 'cmd/controller-manager/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'controller-manager.kubeconfig'), ...delegatedServing(o, join(o.dataDir, 'controller-manager.kubeconfig'), o.apiserverPort === 6443 ? 10257 : o.apiserverPort + 2), '--service-account-private-key-file', join(o.dataDir, 'pki', 'sa.key'), '--cluster-signing-cert-file', join(o.dataDir, 'pki', 'ca.crt'), '--cluster-signing-key-file', join(o.dataDir, 'pki', 'ca.key'), '--controllers', '*,bootstrapsigner,tokencleaner'] },
+  { name: 'scheduler', entry: 'cmd/scheduler/main.js', optional: true, args: (o) => ['--kubeconfig', join(o.dataDir, 'scheduler.kubeconfig'), ...delegatedServing(o, join(o.dataDir, 'scheduler.kubeconfig'), o.apiserverPort === 6443 ? 10259 : o.apiserverPort + 3)] },
   {
     name: 'nodeagent',
     entry: 'cmd/nodeagent/main.js',
