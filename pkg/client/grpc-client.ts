@@ -25,7 +25,15 @@ export interface GrpcClientOptions {
   clientKey?: string;
   serverName?: string;
   userAgent?: string;
+  /**
+   * The most a unary call may take, its retries and their waits included (client-go's
+   * rest.Config.Timeout, the request's context deadline): 60 s, as RestClient's requests, by default.
+   */
+  timeoutMs?: number;
 }
+
+/** RestClient's timeout of a request that is not a watch. */
+const DEFAULT_TIMEOUT_MS = 60_000;
 
 export class GrpcApiClient implements ApiClient {
   private client: GeneratedClient;
@@ -100,16 +108,22 @@ export class GrpcApiClient implements ApiClient {
    * whole seconds) is made again after that wait; a read (get, list) whose connection was reset or
    * dropped before its answer (isErrRetryableFunc's GET on net.IsConnectionReset or
    * net.IsProbableEOF) is made again after a second; up to MAX_RETRIES times in all. A write is
-   * never made again after a lost connection, since it may have been done.
+   * never made again after a lost connection, since it may have been done. The retries stay within
+   * the call's timeout, as client-go's stop at the request's context deadline: one whose wait
+   * would end past it is not made (the caller gets the last answer), and a retry carries the time
+   * left as its deadline. (The first try has none: a timer per call costs, and keepalive pings
+   * find a dead connection.)
    */
   private async call<Res>(method: Method, req: object): Promise<Res> {
+    const deadline = Date.now() + (this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     let previous: StatusError | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.callOnce<Res>(method, req);
+        return await this.callOnce<Res>(method, req, attempt > 1 ? deadline : undefined);
       } catch (e) {
         const lost = (method === 'get' || method === 'list') && isConnectionResetOrEOF(e);
-        const wait = attempt > MAX_RETRIES ? undefined : lost ? 1 : retryAfterOf(e);
+        let wait = attempt > MAX_RETRIES ? undefined : lost ? 1 : retryAfterOf(e);
+        if (wait !== undefined && Date.now() + wait * 1000 >= deadline) wait = undefined;
         if (wait === undefined) throw wrapPreviousError(e, previous);
         if (lost) previous = e as StatusError;
         await new Promise((r) => setTimeout(r, wait * 1000));
@@ -118,12 +132,12 @@ export class GrpcApiClient implements ApiClient {
     }
   }
 
-  private callOnce<Res>(method: Method, req: object): Promise<Res> {
+  private callOnce<Res>(method: Method, req: object, deadline?: number): Promise<Res> {
     const fn = (this.client as unknown as Record<string, (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown>)[method]!;
     const started = performance.now();
     return new Promise((resolve, reject) => {
-      // No per-call deadline (a timer per call costs): keepalive pings find a dead connection, which fails its calls.
-      fn.call(this.client, req, this.md, {}, (err, res) => {
+      // No deadline on a first try (a timer per call costs): keepalive pings find a dead connection, which fails its calls.
+      fn.call(this.client, req, this.md, deadline === undefined ? {} : { deadline }, (err, res) => {
         const failed = err ? toStatusError(err, method) : undefined;
         this.record(method, failed, started);
         return failed ? reject(failed) : resolve(res);
@@ -204,13 +218,16 @@ export class GrpcApiClient implements ApiClient {
 
   /** A watch, whose start is retried as a read's: after a refusal that says when, or a second after a lost connection (client-go's Watch retries net.IsProbableEOF). */
   async watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle> {
+    // (a watch's only deadline is its timeoutSeconds, as the typed client's Watch sets Timeout from it)
+    const deadline = q.timeoutSeconds ? Date.now() + q.timeoutSeconds * 1000 : Infinity;
     let previous: StatusError | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.watchOnce(ref, namespace, q, onEvent);
       } catch (e) {
         const lost = isConnectionResetOrEOF(e);
-        const wait = attempt > MAX_RETRIES ? undefined : lost ? 1 : retryAfterOf(e);
+        let wait = attempt > MAX_RETRIES ? undefined : lost ? 1 : retryAfterOf(e);
+        if (wait !== undefined && Date.now() + wait * 1000 >= deadline) wait = undefined;
         if (wait === undefined) throw wrapPreviousError(e, previous);
         if (lost) previous = e as StatusError;
         await new Promise((r) => setTimeout(r, wait * 1000));
