@@ -4,8 +4,9 @@
 //
 // Every ContainerGCPeriod (a minute) GarbageCollect removes the dead containers of the pods whose
 // content should go (ShouldPodContentBeRemoved): the pods this agent evicted (the eviction
-// manager's or the critical pod admission handler's kill, IsEvicted); their statuses stay what
-// their containers last reported, and their logs go with them. Under disk pressure the eviction
+// manager's or the critical pod admission handler's kill, IsEvicted), then their stopped sandboxes
+// (evictSandboxes); their statuses stay what their containers last reported, and their logs go
+// with them. Under disk pressure the eviction
 // manager's DeleteAllUnusedContainers (evictNonDeletedPods) also removes those of every pod that
 // has ended (ShouldPodRuntimeBeRemoved: run to its end, failed). The rest of the policy the
 // workers keep on their own: a new attempt of a container removes the attempts before the last
@@ -16,7 +17,7 @@
 export interface GCPod {
   /** This agent killed the pod for good: evicted, or preempted to admit a critical pod. */
   readonly evicted: boolean;
-  /** Removes the containers of the pod once it has ended (none while it runs); how many went. */
+  /** Removes the containers of the pod once it has ended (none while it runs), then its stopped sandboxes; how many containers went. */
   removeEndedContainers(): Promise<number>;
 }
 

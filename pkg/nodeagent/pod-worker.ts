@@ -85,6 +85,8 @@ export class PodWorker {
    * (removeEndedContainers): the worker goes on seeing them, so its status stays as it was.
    */
   private reclaimed: ContainerStatus[] | undefined;
+  /** The container GC has removed the reclaimed pod's sandboxes too (removeEndedContainers). */
+  private sandboxesRemoved = false;
   /** Why a container is waiting (ErrImagePull, CrashLoopBackOff, ...), if it is. */
   waitingReason(name: string): string | undefined {
     return this.records.get(name)?.waiting?.reason;
@@ -287,9 +289,13 @@ export class PodWorker {
       this.formerLoaded = true;
       await this.loadFormerAttempts();
     }
-    const sandboxes = (await rt.listPodSandbox({ labelSelector: { [podUidLabel]: this.uid } })).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
-    this.sandbox = sandboxes[0];
-    this.podIP = this.sandbox?.ip ?? '';
+    // (a reclaimed pod's status stays what its sandbox and containers last showed: its pod IP
+    // too, as the 1.32 kubelet keeps a terminal pod's IPs)
+    if (!this.reclaimed) {
+      const sandboxes = (await rt.listPodSandbox({ labelSelector: { [podUidLabel]: this.uid } })).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+      this.sandbox = sandboxes[0];
+      this.podIP = this.sandbox?.ip ?? '';
+    }
     this.containers = this.reclaimed ?? (await rt.listContainers({ labelSelector: { [podUidLabel]: this.uid } }));
     await this.readTerminationMessages().catch(() => {});
   }
@@ -666,8 +672,10 @@ export class PodWorker {
   /**
    * The kubelet's KillPodSandbox for a pod that has ended (run to its end, failed, evicted): once
    * its containers have stopped, its network goes (veth, address back to the node's pool) and its
-   * sandbox stops; the sandbox record, logs and volumes stay until the pod is deleted. Without it
-   * every evicted or completed pod held an address of the node's podCIDR until deleted.
+   * sandbox stops, giving up its namespaces and pod cgroup (the runtime's stop); the sandbox
+   * record, logs and volumes stay until the pod is deleted or the container GC takes them
+   * (removeEndedContainers). Without it every evicted or completed pod held an address of the
+   * node's podCIDR until deleted.
    */
   private async releaseSandbox(): Promise<void> {
     const s = this.sandbox;
@@ -685,28 +693,45 @@ export class PodWorker {
   }
 
   /**
-   * Node-level reclaim under disk pressure (the kubelet's DeleteAllUnusedContainers): the
-   * containers of a pod that has ended (run to its end, failed, evicted) and is not deleted go,
-   * with their writable layers and logs; the pod's status keeps what they last reported, and the
-   * pod is never started again. Returns how many were removed (0 for a pod still running, being
-   * synced, or already reclaimed).
+   * The container GC's removal of a pod that has ended (run to its end, failed, evicted) and is
+   * not deleted: for an evicted pod in the periodic pass, for any under disk pressure (the
+   * kubelet's DeleteAllUnusedContainers). Its containers go, with their writable layers and logs
+   * (evictContainers), then its stopped sandbox, now without containers, with its files and
+   * emptyDir volumes (kuberuntime_gc.go evictSandboxes: every sandbox of a pod whose content or
+   * runtime should be removed); the pod's status keeps what they last reported, and the pod is
+   * never started again. Returns how many containers were removed (0 for a pod still running,
+   * being synced, or already reclaimed).
    */
   async removeEndedContainers(): Promise<number> {
-    if (this.running || this.terminated || this.deleted || this.reclaimed || this.pod.metadata?.deletionTimestamp) return 0;
-    if (this.containers.some(isActive) || this.sandbox?.state === 'SANDBOX_READY') return 0;
-    // Only once the apiserver holds the pod's end: a restarted agent knows an ended pod by its
-    // phase there, and would otherwise find no containers and run it again. (A static pod's
-    // worker is made from its manifest, with no phase: its exited containers are what it knows.)
-    if (!this.endedInApi) return 0;
-    const dead = this.containers;
-    this.reclaimed = dead;
+    if (this.running || this.terminated || this.deleted || this.sandboxesRemoved || this.pod.metadata?.deletionTimestamp) return 0;
+    const rt = this.d.runtime;
     let removed = 0;
-    for (const c of dead) {
-      await this.d.runtime
-        .removeContainer(c.id)
-        .then(() => removed++)
-        .catch((e: Error) => log.warn('removing an ended pod\'s container failed', { pod: this.key, container: c.labels[containerNameLabel], err: e.message }));
+    if (!this.reclaimed) {
+      // (what the runtime has now, as the kubelet's GC lists it: a worker not yet synced knows nothing)
+      await this.refresh();
+      if (this.running || this.containers.some(isActive) || this.sandbox?.state === 'SANDBOX_READY') return 0;
+      // Only once the apiserver holds the pod's end: a restarted agent knows an ended pod by its
+      // phase there, and would otherwise find no containers and run it again. (A static pod's
+      // worker is made from its manifest, with no phase: its exited containers are what it knows.)
+      if (!this.endedInApi) return 0;
+      const dead = this.containers;
+      this.reclaimed = dead;
+      for (const c of dead) {
+        await rt
+          .removeContainer(c.id)
+          .then(() => removed++)
+          .catch((e: Error) => log.warn('removing an ended pod\'s container failed', { pod: this.key, container: c.labels[containerNameLabel], err: e.message }));
+      }
     }
+    // Its sandboxes once none holds a container (one whose removal failed keeps them until a
+    // later pass finds it gone: the pod's deletion takes both).
+    if ((await rt.listContainers({ labelSelector: { [podUidLabel]: this.uid } })).length) return removed;
+    let left = 0;
+    for (const s of await rt.listPodSandbox({ labelSelector: { [podUidLabel]: this.uid } })) {
+      if (s.state === 'SANDBOX_READY') continue;
+      await rt.removePodSandbox(s.id).catch((e: Error) => (left++, log.warn('removing an ended pod\'s sandbox failed', { pod: this.key, sandbox: s.id, err: e.message })));
+    }
+    this.sandboxesRemoved = !left;
     return removed;
   }
 

@@ -7,7 +7,7 @@ import { logger } from '../util/log.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from './errors.js';
 import { podInitAlive, startPodInit, stopPodInit } from './pod-init.js';
 import type { Runc } from './runc.js';
-import { ensureNsDir, setupSandbox, teardownSandbox, updateHosts, type SandboxRecord } from './sandbox.js';
+import { ensureNsDir, releaseStoppedSandbox, setupSandbox, teardownSandbox, updateHosts, type SandboxRecord } from './sandbox.js';
 import { loadAll, matchLabels, newId, writeJson } from './state.js';
 import { mountsUnder } from './syscalls.js';
 import { SandboxState, type PodSandboxConfig, type PodSandboxStatus, type SandboxFilter } from './types.js';
@@ -113,7 +113,11 @@ export class SandboxManager {
     await this.save(s);
   }
 
-  /** Stop every container of the pod (SIGKILL after its own grace of 0) and mark it not ready. */
+  /**
+   * Stop every container of the pod (SIGKILL after its own grace of 0), mark it not ready and
+   * release its namespaces, /dev/shm and pod cgroup (releaseStoppedSandbox): a stopped sandbox
+   * holds nothing of the kernel's until it is removed, as under containerd.
+   */
   async stop(id: string): Promise<void> {
     const s = this.sandboxes.get(id);
     if (!s) return;
@@ -121,6 +125,7 @@ export class SandboxManager {
     if (s.init) await stopPodInit(this.d.runcOf(s.id), s.init);
     s.state = SandboxState.NotReady;
     await this.save(s);
+    await releaseStoppedSandbox(s).catch((e: Error) => log.warn('releasing a stopped sandbox failed; what is left goes with its removal', { sandbox: id, err: e.message }));
   }
 
   async remove(id: string): Promise<void> {

@@ -189,6 +189,24 @@ export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string,
   }
 }
 
+/**
+ * What a stopped sandbox gives up (containerd's StopPodSandbox: its pause exits, taking the IPC
+ * and UTS namespaces with it, its network namespace is removed and its /dev/shm unmounted; the
+ * kubelet's SyncTerminatedPod then destroys the pod cgroup): the pinned namespaces, the pod's
+ * /dev/shm and the pod cgroup with the cgroups its stopped containers left in it. The record,
+ * its files and its emptyDir volumes stay until the sandbox is removed. Idempotent; the
+ * containers must have stopped.
+ */
+export async function releaseStoppedSandbox(s: SandboxRecord): Promise<void> {
+  for (const f of [s.netnsPath, s.ipcnsPath, s.utsnsPath]) {
+    if (!f) continue; // the node's
+    umount(f, MNT_DETACH);
+    await fsp.rm(f, { force: true });
+  }
+  if (s.shmPath && s.shmPath !== '/dev/shm') umount(s.shmPath, MNT_DETACH);
+  await removeCgroup(s.cgroupPath);
+}
+
 /** Undo setupSandbox: namespaces, volumes, pod cgroup, files. Idempotent. */
 export async function teardownSandbox(s: SandboxRecord): Promise<void> {
   for (const f of [s.netnsPath, s.ipcnsPath, s.utsnsPath]) {
