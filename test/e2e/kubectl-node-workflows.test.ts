@@ -34,7 +34,8 @@ interface CStatus {
   state: { waiting?: { reason: string }; running?: unknown };
 }
 
-describe.skipIf(!hasKubectl)('kubectl set image on a pod', () => {
+// (the two blocks wait on back-offs and grace periods, each with objects of its own: they run at once)
+describe.skipIf(!hasKubectl).concurrent('kubectl set image on a pod', () => {
   it('to an image that cannot be pulled: ErrImagePull then ImagePullBackOff, never CrashLoopBackOff', async () => {
     await kubectlIn(
       `apiVersion: v1
@@ -73,7 +74,7 @@ spec:
   }, 120_000);
 });
 
-describe.skipIf(!hasKubectl)('kubectl delete --cascade=foreground', () => {
+describe.skipIf(!hasKubectl).concurrent('kubectl delete --cascade=foreground', () => {
   it('keeps the deployment, Terminating, until its ReplicaSet and pods are gone', async () => {
     await kubectlIn(
       `apiVersion: apps/v1
