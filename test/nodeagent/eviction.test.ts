@@ -19,19 +19,30 @@ import { eventually } from '../helpers/control-plane.js';
 import { hasKubectl, kubectlOk } from '../helpers/kubectl.js';
 import { busyboxPod, ctr, image, podStatus, startCluster, type Cluster } from './harness.js';
 
-let c: Cluster;
 const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
+afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
 interface NodeView {
   spec?: { taints?: { key: string; effect: string }[] };
   status?: { capacity?: Record<string, string>; allocatable?: Record<string, string>; conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[] };
 }
-const node = async () => (await c.cp.admin.get(Nodes, undefined, 'e2e-node')) as NodeView;
-const condition = async (type: string) => (await node()).status?.conditions?.find((x) => x.type === type);
-const tainted = async (key: string) => ((await node()).spec?.taints ?? []).some((t) => t.key === key && t.effect === 'NoSchedule');
-const events = async (name: string, reason: string) => (await c.cp.admin.list(Events, 'default', { fieldSelector: `involvedObject.name=${name},reason=${reason}` })).items as { message?: string }[];
+/** What each block reads of its own cluster's node: its own, as the two blocks run at once. */
+function nodeViews(cluster: () => Cluster) {
+  const node = async () => (await cluster().cp.admin.get(Nodes, undefined, 'e2e-node')) as NodeView;
+  return {
+    node,
+    condition: async (type: string) => (await node()).status?.conditions?.find((x) => x.type === type),
+    tainted: async (key: string) => ((await node()).spec?.taints ?? []).some((t) => t.key === key && t.effect === 'NoSchedule'),
+    events: async (name: string, reason: string) => (await cluster().cp.admin.list(Events, 'default', { fieldSelector: `involvedObject.name=${name},reason=${reason}` })).items as { message?: string }[],
+  };
+}
 
-describe('node-pressure eviction', () => {
+// The two blocks run at once, each on a cluster of its own (its own node, runtime, data dir and
+// podCIDR): what one does to its node (a threshold, a full filesystem) the other's agent never sees.
+// Inside each, the tests run one after another, each on what the one before left.
+describe.concurrent('node-pressure eviction', () => {
+  let c: Cluster;
+  const { node, condition, tainted, events } = nodeViews(() => c);
   beforeAll(async () => {
     c = await startCluster({
       podCIDR: '10.199.4.0/24',
@@ -43,12 +54,11 @@ describe('node-pressure eviction', () => {
 
   afterAll(async () => {
     await c?.stop();
-    rmSync(cacheDir, { recursive: true, force: true });
   }, 60_000);
   // (a test that fails midway must not leave its threshold for the next: every pod after it would be evicted or refused)
   afterEach(() => c?.agent.setEvictionSettings({ ...c.cfg.eviction, evictionHard: DEFAULT_EVICTION_HARD }));
 
-  it('under MemoryPressure taints the node, evicts BestEffort before Guaranteed, keeps new BestEffort pods off, and recovers after the transition period', async () => {
+  it.sequential('under MemoryPressure taints the node, evicts BestEffort before Guaranteed, keeps new BestEffort pods off, and recovers after the transition period', async () => {
     await c.cp.admin.create(Pods, 'default', busyboxPod('best-effort', { containers: [ctr('c', 'sleep 3600')] }));
     const res = { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } };
     await c.cp.admin.create(Pods, 'default', busyboxPod('guaranteed', { containers: [ctr('c', 'sleep 3600', { resources: res })] }));
@@ -117,7 +127,7 @@ describe('node-pressure eviction', () => {
     }
   }, 120_000);
 
-  it('under DiskPressure reclaims unused images first, then evicts for ephemeral-storage, and rejects new pods bound to the node', async () => {
+  it.sequential('under DiskPressure reclaims unused images first, then evicts for ephemeral-storage, and rejects new pods bound to the node', async () => {
     expect((await podStatus(c, 'newcomer')).phase).toBe('Running');
     c.agent.setEvictionSettings({ ...c.cfg.eviction, evictionHard: ['imagefs.available<100%'] });
     await eventually(async () => (await condition('DiskPressure'))?.status === 'True', { timeoutMs: 10_000, what: 'DiskPressure True' });
@@ -137,7 +147,7 @@ describe('node-pressure eviction', () => {
     await eventually(async () => !(await tainted('node.kubernetes.io/disk-pressure')), { timeoutMs: 10_000, what: 'disk-pressure taint removed' });
   }, 60_000);
 
-  it('under PIDPressure evicts the pod with more processes first', async () => {
+  it.sequential('under PIDPressure evicts the pod with more processes first', async () => {
     await c.cp.admin.create(Pods, 'default', busyboxPod('few', { containers: [ctr('c', 'sleep 3600')] }));
     await c.cp.admin.create(Pods, 'default', busyboxPod('many', { containers: [ctr('c', 'sleep 3600 & sleep 3600 & sleep 3600 & sleep 3600 & wait')] }));
     for (const name of ['few', 'many']) await eventually(async () => (await podStatus(c, name)).phase === 'Running', { timeoutMs: 30_000, what: `${name} running` });
@@ -161,7 +171,7 @@ describe('node-pressure eviction', () => {
     await eventually(async () => (await condition('PIDPressure'))?.status === 'False', { timeoutMs: 15_000, what: 'PIDPressure False' });
   }, 60_000);
 
-  it('image GC removes an image once no container uses it, not before', async () => {
+  it.sequential('image GC removes an image once no container uses it, not before', async () => {
     const hasImage = async () => (await c.agent.runtime.listImages()).some((i) => i.repoTags.some((t) => t.includes('busybox:e2e')));
     expect(await hasImage()).toBe(true);
     // Usage above 1% (any real disk) is over the high threshold: every unused image may go.
@@ -174,7 +184,9 @@ describe('node-pressure eviction', () => {
   }, 60_000);
 });
 
-describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)', () => {
+describe.concurrent('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)', () => {
+  let c: Cluster;
+  const { condition, tainted, events } = nodeViews(() => c);
   const filler = (n: number) => join(c.cfg.dataDir, `filler-${n}`);
   /** Takes space with a plain file until `fraction` of the filesystem is left. */
   const fillTo = (n: number, fraction: number) => {
@@ -185,7 +197,7 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
 
   beforeAll(async () => {
     c = await startCluster({
-      podCIDR: '10.199.4.0/24',
+      podCIDR: '10.199.14.0/24',
       controllers: {},
       dataDirTmpfsBytes: 48 << 20,
       // Image GC only detects images here (a high threshold of 100%): what removes one is the eviction manager's reclaim.
@@ -197,7 +209,7 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
     await c?.stop();
   }, 60_000);
 
-  it('reclaims an unused image first, evicts the pod using the most disk when that is not enough, and recovers once the evicted pod\'s emptyDir is freed', async () => {
+  it.sequential('reclaims an unused image first, evicts the pod using the most disk when that is not enough, and recovers once the evicted pod\'s emptyDir is freed', async () => {
     // An unused image of 6 MiB of incompressible data (its blob and its unpacked layer both take room).
     const src = mkdtempSync(join(tmpdir(), 'filler-image-'));
     try {
@@ -252,7 +264,7 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
   afterEach(() => {
     for (const n of [1, 2, 3]) rmSync(filler(n), { force: true });
   });
-  it('evicts pods over their emptyDir sizeLimit or ephemeral-storage limits, whatever the thresholds', async () => {
+  it.sequential('evicts pods over their emptyDir sizeLimit or ephemeral-storage limits, whatever the thresholds', async () => {
     const write = 'dd if=/dev/zero of=FILE bs=1M count=2 && sleep 3600';
     await c.cp.admin.create(Pods, 'default', busyboxPod('over-dir', { containers: [ctr('c', write.replace('FILE', '/data/f'), { volumeMounts: [{ name: 'data', mountPath: '/data' }] })], volumes: [{ name: 'data', emptyDir: { sizeLimit: '1Mi' } }] }));
     await c.cp.admin.create(Pods, 'default', busyboxPod('over-limit', { containers: [ctr('c', write.replace('FILE', '/tmp/f'), { resources: { limits: { 'ephemeral-storage': '1Mi' } } })] }));
@@ -268,7 +280,7 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
     expect((await condition('DiskPressure'))?.status).toBe('False');
   }, 60_000);
 
-  it('reclaims the containers of ended pods before evicting anything: their statuses stay, they never start again, and they can still be deleted', async () => {
+  it.sequential('reclaims the containers of ended pods before evicting anything: their statuses stay, they never start again, and they can still be deleted', async () => {
     // (the pods the test above evicted have ended too: their containers go as well, 2 MiB in one's /tmp)
     // (when that test ran; once it has stopped: an evicted container gets the kubelet's 2-second
     // minimum grace, so it may still be running as this test starts, and its sandbox goes after it)
@@ -306,7 +318,7 @@ describe('disk pressure on a small filesystem (a 48 MiB tmpfs as the data dir)',
     await eventually(async () => !(await c.cp.admin.list(Pods, 'default')).items.some((p) => p.metadata?.name === 'done'), { timeoutMs: 15_000, what: 'done deleted' });
   }, 90_000);
 
-  it('the periodic container GC removes the containers of a pod the agent evicted, not those of a pod that ended by itself', async () => {
+  it.sequential('the periodic container GC removes the containers of a pod the agent evicted, not those of a pod that ended by itself', async () => {
     const containersOf = async (name: string) => {
       const uid = (await c.cp.admin.get(Pods, 'default', name)).metadata!.uid!;
       return (await c.agent.runtime.listContainers()).filter((x) => x.labels['io.kubernetes.pod.uid'] === uid);
