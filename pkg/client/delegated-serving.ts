@@ -3,8 +3,11 @@
 // their start: the serving pair, the review clients of the authentication and authorization
 // kubeconfigs (both optional, as RemoteKubeConfigFileOptional: without them a warning, and no
 // token reviewed or nothing authorized past the always-allowed paths), the client CA
-// (--client-ca-file, else kube-system/extension-apiserver-authentication's client-ca-file, read
-// once at start), then the HTTPS listener. --secure-port 0 serves nothing, as 1.32's.
+// (--client-ca-file, else kube-system/extension-apiserver-authentication's client-ca-file, read at
+// start and then followed as 1.32's DynamicCAFromConfigMapController follows it: a watch of that
+// ConfigMap alone, which the bootstrap Role extension-apiserver-authentication-reader allows the
+// scheduler and the controller manager), then the HTTPS listener. --secure-port 0 serves
+// nothing, as 1.32's.
 import { FlagError } from '../util/flags.js';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_ALWAYS_ALLOW_PATHS, DelegatingAuth } from '../util/delegating-auth.js';
@@ -13,7 +16,9 @@ import type { ReviewPoster } from '../util/review-cache.js';
 import { startSecureServing } from '../util/secure-serving.js';
 import { servingCert } from '../util/serving-cert.js';
 import { loadKubeconfig } from './kubeconfig.js';
-import { isNotFound, RestClient } from './rest-client.js';
+import { Informer } from './informer.js';
+import { isNotFound, RestClient, type ResourceRef } from './rest-client.js';
+import type { KubeObject } from '../api/types.js';
 
 const log = logger('secure-serving');
 
@@ -60,15 +65,21 @@ export async function startDelegatedServing(flags: SecureServingFlagValues, o: {
   if (!authz) log.warn("No authorization-kubeconfig provided, so SubjectAccessReview of authorization tokens won't work.");
   const tokenReviews = authn ? poster(authn) : undefined;
   const accessReviews = authz ? poster(authz) : undefined;
-  let clientCA = flags['client-ca-file'] ? readFileSync(flags['client-ca-file'], 'utf8') : undefined;
-  if (!clientCA && authn) clientCA = await lookupClientCA(clients[0]!);
-  const certKey = await servingCert({ certFile: flags['tls-cert-file'] || undefined, keyFile: flags['tls-private-key-file'] || undefined, certDir: flags['cert-dir'] || undefined, pairName: o.pairName, bindAddress: flags['bind-address'] });
+  const fileCA = flags['client-ca-file'] ? readFileSync(flags['client-ca-file'], 'utf8') : undefined;
+  // (the ConfigMap is looked up only without --client-ca-file, and with a kubeconfig to read it)
+  const inCluster = !fileCA && authn ? clients[0]! : undefined;
+  const [clientCA, certKey] = await Promise.all([
+    inCluster ? lookupClientCA(inCluster) : fileCA,
+    servingCert({ certFile: flags['tls-cert-file'] || undefined, keyFile: flags['tls-private-key-file'] || undefined, certDir: flags['cert-dir'] || undefined, pairName: o.pairName, bindAddress: flags['bind-address'] }),
+  ]);
   const auth = new DelegatingAuth({ tokenReviews, accessReviews, alwaysAllowPaths: flags['authorization-always-allow-paths'] });
-  const { server, port: bound } = await startSecureServing({ host: flags['bind-address'], port, certKey, auth, clientCA, configz: o.configz });
+  const { server, port: bound, setClientCA } = await startSecureServing({ host: flags['bind-address'], port, certKey, auth, clientCA, dynamicClientCA: !!inCluster, configz: o.configz });
+  const followed = inCluster ? followClientCA(inCluster, setClientCA) : undefined;
   log.info('Serving securely', { address: `${flags['bind-address']}:${bound}` });
   return {
     port: bound,
     close() {
+      followed?.stop();
       server.close();
       server.closeAllConnections();
       for (const c of clients) c.close();
@@ -76,10 +87,21 @@ export async function startDelegatedServing(flags: SecureServingFlagValues, o: {
   };
 }
 
+const ConfigMaps: ResourceRef = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+const AUTH_CONFIGMAP = 'extension-apiserver-authentication';
+
+/** Watches the ConfigMap alone (a fieldSelector on its name) and hands each client-ca-file it holds to `set` (none once it is gone). */
+function followClientCA(client: RestClient, set: (pem: string | undefined) => void): { stop(): void } {
+  const informer = new Informer<KubeObject & { data?: Record<string, string> }>(client, ConfigMaps, { namespace: 'kube-system', fieldSelector: `metadata.name=${AUTH_CONFIGMAP}` });
+  const apply = (cm: { data?: Record<string, string> } | undefined) => set(cm?.data?.['client-ca-file'] || undefined);
+  informer.on({ add: apply, update: apply, delete: () => apply(undefined) }).start();
+  return informer;
+}
+
 /** kube-system/extension-apiserver-authentication's client-ca-file, if the apiserver publishes one. */
 async function lookupClientCA(client: RestClient): Promise<string | undefined> {
   try {
-    const cm = await client.request<{ data?: Record<string, string> }>('/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication', { timeoutMs: 10_000 });
+    const cm = await client.request<{ data?: Record<string, string> }>(`/api/v1/namespaces/kube-system/configmaps/${AUTH_CONFIGMAP}`, { timeoutMs: 10_000 });
     return cm.data?.['client-ca-file'] || undefined;
   } catch (e) {
     if (!isNotFound(e)) log.warn('Error looking up in-cluster authentication configuration', { err: e });

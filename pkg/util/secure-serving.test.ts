@@ -149,4 +149,28 @@ describe('client certificates', () => {
       s.server.closeAllConnections();
     }
   }, 30_000);
+
+  it("a CA to come (the ConfigMap's): a certificate is asked for but names nobody until the CA is set, then its user; setting none again leaves it anonymous", async () => {
+    const { ensureKubeletClientCert, ensurePki } = await import('../apiserver/pki.js');
+    const cluster = await ensurePki(join(dir, 'cluster'), ['127.0.0.1']);
+    const client = await ensureKubeletClientCert(join(dir, 'cluster'));
+    const auth = new DelegatingAuth({ accessReviews: async (_p, body) => ({ status: { allowed: (body as { spec: { groups: string[] } }).spec.groups.includes('kubeadm:cluster-admins') } }) });
+    const s = await startSecureServing({ host: '127.0.0.1', port: 0, certKey: await servingCert({ pairName: 'kube-scheduler', bindAddress: '127.0.0.1' }), auth, dynamicClientCA: true });
+    const status = () =>
+      new Promise<number>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: s.port, path: '/metrics', rejectUnauthorized: false, agent: false, ...client }, (res) => {
+          res.resume().on('end', () => resolve(res.statusCode!));
+        }).on('error', reject).end();
+      });
+    try {
+      expect(await status()).toBe(403);
+      s.setClientCA(cluster.caCert);
+      expect(await status()).toBe(200);
+      s.setClientCA(undefined);
+      expect(await status()).toBe(403);
+    } finally {
+      s.server.close();
+      s.server.closeAllConnections();
+    }
+  }, 30_000);
 });

@@ -17,6 +17,8 @@ import type { CertKey } from './serving-cert.js';
 
 const log = logger('secure-serving');
 let defaultsCollected = false;
+/** The client CA a TLS connection was made under, kept on its socket. */
+const CLIENT_CA = Symbol('clientCA');
 
 export interface SecureServingOptions {
   host: string;
@@ -25,6 +27,8 @@ export interface SecureServingOptions {
   auth: DelegatingAuth;
   /** The CA whose client certificates name their users (--client-ca-file, or the extension-apiserver-authentication ConfigMap's client-ca-file). */
   clientCA?: string;
+  /** Client certificates are asked for even without a CA yet: one may come later (setClientCA), as from the ConfigMap. */
+  dynamicClientCA?: boolean;
   /** /configz's document ({"componentconfig": ...}), read at each request. */
   configz?: () => unknown;
 }
@@ -52,12 +56,22 @@ const text = (res: ServerResponse, code: number, body: string, contentType = 'te
   res.writeHead(code, { 'Content-Type': contentType, 'X-Content-Type-Options': 'nosniff' }).end(body);
 };
 
-export function startSecureServing(o: SecureServingOptions): Promise<{ server: Server; port: number }> {
+export interface SecureServer {
+  server: Server;
+  port: number;
+  /** Trusts the client certificates of this CA from the next connection on (none: no client certificate names a user). */
+  setClientCA(pem: string | undefined): void;
+}
+
+export function startSecureServing(o: SecureServingOptions): Promise<SecureServer> {
   if (!defaultsCollected) {
     collectDefaultMetrics();
     defaultsCollected = true;
   }
-  const clientAuth = o.clientCA ? { requestCert: true, rejectUnauthorized: false, ca: o.clientCA } : {};
+  // (without a CA, Node would check a client certificate against its public roots: none is asked
+  // for then, and with a CA to come one is asked for but not looked at until the CA is there)
+  let clientCA = o.clientCA;
+  const clientAuth = clientCA || o.dynamicClientCA ? { requestCert: true, rejectUnauthorized: false, ...(clientCA ? { ca: clientCA } : {}) } : {};
   const route = (path: string, res: ServerResponse) => {
     if (path === '/metrics') {
       metricsText(register).then(
@@ -74,8 +88,10 @@ export function startSecureServing(o: SecureServingOptions): Promise<{ server: S
     const path = (req.url ?? '/').split('?')[0]!;
     const socket = req.socket as TLSSocket;
     // (a certificate the client CA did not sign fails x509 authentication: 401, as the union's error)
-    if (o.clientCA && !socket.authorized && socket.getPeerCertificate?.()?.raw) return text(res, 401, `${JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 })}\n`, 'application/json');
-    const d = await o.auth.check(req.headers.authorization, req.method ?? 'GET', path, o.clientCA ? x509User(socket) : undefined);
+    // (the CA the connection was made under: a certificate checked against none names nobody)
+    const ca = (socket as TLSSocket & { [CLIENT_CA]?: string })[CLIENT_CA];
+    if (ca && !socket.authorized && socket.getPeerCertificate?.()?.raw) return text(res, 401, `${JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 })}\n`, 'application/json');
+    const d = await o.auth.check(req.headers.authorization, req.method ?? 'GET', path, ca ? x509User(socket) : undefined);
     if (!d.ok) return text(res, d.code, d.body, d.contentType);
     route(path, res);
   };
@@ -86,11 +102,20 @@ export function startSecureServing(o: SecureServingOptions): Promise<{ server: S
     });
   });
   answerPlainHTTP(server);
+  server.on('secureConnection', (socket: TLSSocket & { [CLIENT_CA]?: string }) => {
+    socket[CLIENT_CA] = clientCA;
+  });
+  const setClientCA = (pem: string | undefined) => {
+    if (pem === clientCA) return;
+    clientCA = pem;
+    server.setSecureContext({ cert: o.certKey.cert, key: o.certKey.key, ...(pem ? { ca: pem } : {}) });
+    log.info('client CA updated', { certificates: pem ? (pem.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length : 0 });
+  };
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => {
       server.off('error', reject);
-      resolve({ server, port: (server.address() as { port: number }).port });
+      resolve({ server, port: (server.address() as { port: number }).port, setClientCA });
     });
   });
 }
