@@ -73,6 +73,7 @@ import { certificateAdmission } from './admission-certificates.js';
 import { reconcileBootstrapPolicy } from './rbac/bootstrap-reconcile.js';
 import { BootstrapTokenAuthenticator } from './bootstrap-token-auth.js';
 import { ensureClusterAdminsBinding } from './cluster-admins-binding.js';
+import { AUTH_CONFIGMAP_NAME, AUTH_CONFIGMAP_NAMESPACE, ClusterAuthenticationTrustController } from './cluster-authentication-trust.js';
 import { joinHostPort } from '../util/host-port.js';
 
 const log = logger('apiserver');
@@ -224,6 +225,7 @@ export class ApiServer {
   /** Set by stop(): no reconcile renews this apiserver's master lease from then on. */
   private endpointsStopped = false;
   private policyWatch: { stop(): void } | undefined;
+  private authTrust: { stop(): void } | undefined;
   /** The fixed rules, then RBAC over the policy kept in memory. */
   authorizer!: Authorizer;
   private storage: Storage | undefined;
@@ -349,6 +351,7 @@ export class ApiServer {
     const cert = c.tlsCertFile ? readFileSync(c.tlsCertFile, 'utf8') : pki.cert;
     const key = c.tlsKeyFile ? readFileSync(c.tlsKeyFile, 'utf8') : pki.key;
     this.caCert = pki.caCert;
+    await this.startClusterAuthenticationTrust(pki.caCert);
     const kubeletClientCert = await this.kubeletClientCert();
     // (as kubeadm init: the group of a 1.29+ kubelet client certificate is bound to cluster-admin)
     await ensureClusterAdminsBinding(this.store('clusterrolebindings'), systemCtx, kubeletClientCert.cert);
@@ -422,6 +425,33 @@ export class ApiServer {
     this.startBackgroundLoops(storage);
     this.isReady = true;
     log.info('apiserver ready', { url: this.url, etcd: this.etcdEndpoints, embeddedEtcd: !c.etcdServers.length, startupMs: Date.now() - t0 });
+  }
+
+  /**
+   * kube-system/extension-apiserver-authentication with this apiserver's client CA (the cluster
+   * CA), as kube-apiserver's start-cluster-authentication-info-controller post-start hook keeps it:
+   * written before the apiserver is ready, put right again whenever it changes, and every minute.
+   */
+  private async startClusterAuthenticationTrust(clientCA: string): Promise<void> {
+    const store = this.store('configmaps');
+    const ctx = () => ({ ...systemCtx, warnings: [] });
+    const controller = new ClusterAuthenticationTrustController(
+      {
+        get: () => this.lookup('configmaps', AUTH_CONFIGMAP_NAMESPACE, AUTH_CONFIGMAP_NAME),
+        create: async (obj) => void (await store.create(AUTH_CONFIGMAP_NAMESPACE, obj, ctx())),
+        update: async (obj) => void (await store.update(AUTH_CONFIGMAP_NAMESPACE, AUTH_CONFIGMAP_NAME, obj, ctx())),
+      },
+      { clientCA },
+    );
+    await controller.start();
+    const key = store.key(AUTH_CONFIGMAP_NAMESPACE, AUTH_CONFIGMAP_NAME);
+    const unwatch = store.cache.watch(store.cache.revision, { keyPrefix: key, exactKey: key, matches: () => true }, { send: () => controller.enqueue(), close: () => {} });
+    this.authTrust = {
+      stop() {
+        unwatch();
+        controller.stop();
+      },
+    };
   }
 
   /** This apiserver's master lease key: alive while it renews it. */
@@ -976,6 +1006,7 @@ export class ApiServer {
     this.stopReducer?.();
     this.stopObjectCounts?.();
     this.policyWatch?.stop();
+    this.authTrust?.stop();
     for (const t of this.timers) clearTimeout(t);
     // Leave the kubernetes Service's endpoints at once, as kube-apiserver does on shutdown (a
     // crash leaves this address until the lease expires and another apiserver reconciles).

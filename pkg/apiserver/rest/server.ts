@@ -13,6 +13,7 @@ import type { Authorizer } from '../authorizer.js';
 import type { FlowRequest } from '../flowcontrol-config.js';
 import { webhookSecondsOf } from '../admission-metrics.js';
 import { queueWaitLimitMs, type Admission, type Flow } from '../flowcontrol-dispatch.js';
+import { selectedName } from '../flowcontrol-work-estimate.js';
 import * as errors from '../errors.js';
 import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, hasImpersonationHeaders, impersonate } from '../impersonation.js';
 import { ApiError } from '../errors.js';
@@ -653,7 +654,10 @@ export class RestServer {
       const store = this.deps.stores.get(storageOf(resource));
       if (!store) throw await notFound();
       if (resource.namespaced && !p.namespace && p.name) throw await notFound();
-      const decision = await this.deps.authorizer.authorize(user, { verb, group: p.group, resource: p.resource, subresource: p.subresource, namespace: p.namespace, name: p.name }, async () => {
+      // (RequestInfoFactory: a list or watch whose fieldSelector requires metadata.name=x is
+      // authorized as a request for x, so that a role with resourceNames allows watching that object)
+      const authzName = p.name ?? (verb === 'list' || verb === 'watch' ? selectedName(url.searchParams.get('fieldSelector') ?? '') : undefined);
+      const decision = await this.deps.authorizer.authorize(user, { verb, group: p.group, resource: p.resource, subresource: p.subresource, namespace: p.namespace, name: authzName }, async () => {
         if (!p.name) return undefined;
         try {
           return (await store.get(p.namespace, p.name)) as KubeObject;
@@ -662,7 +666,7 @@ export class RestServer {
         }
       });
       if (!decision.allowed) {
-        throw errors.forbidden(user.name, verb, p.group, p.subresource ? `${p.resource}/${p.subresource}` : p.resource, p.namespace, p.name, decision.reason);
+        throw errors.forbidden(user.name, verb, p.group, p.subresource ? `${p.resource}/${p.subresource}` : p.resource, p.namespace, authzName, decision.reason);
       }
       route(routeLabels(req, parsePath(), url.searchParams));
       const q = url.searchParams;
