@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePki } from '../apiserver/pki.js';
-import { Pods, RestClient, StatusError } from './rest-client.js';
+import { Deployments, Pods, RestClient, StatusError } from './rest-client.js';
 
 let server: Server;
 let client: RestClient;
-let reply: { code: number; body: string; piece: number; cut?: boolean; hang?: boolean } = { code: 200, body: '', piece: 1 };
+let reply: { code: number; body: string; piece: number; cut?: boolean; hang?: boolean; contentType?: string } = { code: 200, body: '', piece: 1 };
 /** The TCP connections the server has accepted. */
 let connections = 0;
 const dir = mkdtempSync(join(tmpdir(), 'rest-client-'));
@@ -23,7 +23,7 @@ beforeAll(async () => {
     // (hang: a connection the server no longer answers on, as a half-dead one)
     if (hang) return;
     // (cut: the connection closes halfway through a body whose length was announced)
-    res.writeHead(reply.code, { 'Content-Type': 'application/json', ...(cut ? { 'Content-Length': String(body.length) } : {}) });
+    res.writeHead(reply.code, { 'Content-Type': reply.contentType ?? 'application/json', ...(cut ? { 'Content-Length': String(body.length) } : {}) });
     if (cut) {
       res.write(body.slice(0, body.length >> 1), () => res.socket?.destroy());
       return;
@@ -138,11 +138,34 @@ describe('RestClient.watch', () => {
     expect((err as StatusError).status).toEqual(status);
   });
 
-  it('names the HTTP code of a refusal whose body is no JSON', async () => {
+  it('gives a refusal whose JSON body is no Status client-go\'s generic Status for its code', async () => {
     reply = { code: 500, body: 'upstream broke', piece: 100 };
     const err = await client.watch(Pods, 'default', {}, () => {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StatusError);
-    expect((err as StatusError).message).toBe('watch failed: HTTP 500');
-    expect((err as StatusError).status).toBeUndefined();
+    expect((err as StatusError).message).toBe('an error on the server ("unknown") has prevented the request from succeeding (get pods)');
+    expect((err as StatusError).reason).toBe('InternalError');
+    expect((err as StatusError).status?.details).toEqual({ kind: 'pods', causes: [{ reason: 'UnexpectedServerResponse', message: 'unknown' }] });
+  });
+});
+
+describe('RestClient: an error answer with no Status (client-go newUnstructuredResponseError)', () => {
+  it('words a 429 as client-go does, naming the verb, resource and name', async () => {
+    reply = { code: 429, body: 'Too many requests, please try again later.\n', piece: 100, contentType: 'text/plain; charset=utf-8' };
+    const err = (await client.get(Pods, 'default', 'p').catch((e: unknown) => e)) as StatusError;
+    expect(err.code).toBe(429);
+    expect(err.reason).toBe('TooManyRequests');
+    expect(err.message).toBe('the server has received too many requests and has asked us to try again later (get pods p)');
+    expect(err.status?.details?.causes).toEqual([{ reason: 'UnexpectedServerResponse', message: 'Too many requests, please try again later.' }]);
+  });
+
+  it('quotes a 5xx\'s text and keeps a Status body\'s own words', async () => {
+    reply = { code: 502, body: 'bad gateway\n', piece: 100, contentType: 'text/plain' };
+    const err = (await client.create(Deployments, 'default', {}).catch((e: unknown) => e)) as StatusError;
+    expect(err.message).toBe('an error on the server ("bad gateway") has prevented the request from succeeding (post deployments.apps)');
+    const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Too many requests, please try again later.', reason: 'TooManyRequests', code: 429 };
+    reply = { code: 429, body: JSON.stringify(status), piece: 100 };
+    const own = (await client.list(Pods, 'default').catch((e: unknown) => e)) as StatusError;
+    expect(own.message).toBe(status.message);
+    expect(own.status).toEqual(status);
   });
 });

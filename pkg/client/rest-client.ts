@@ -7,6 +7,7 @@ import type { ApiClient, DeleteOpts, ListQuery, ListResult, PatchType, ResourceR
 import type { ClusterConfig } from './kubeconfig.js';
 import { recordClientRequest } from './client-metrics.js';
 import { Http1Pool } from './http1.js';
+import { genericServerResponse, statusOfBody } from './response-error.js';
 import { logger } from '../util/log.js';
 
 const log = logger('rest-client');
@@ -304,7 +305,7 @@ export class RestClient implements ApiClient {
 
   async request<T = unknown>(path: string, o: RequestOptions = {}): Promise<T> {
     const res = await this.openWhole(path, { timeoutMs: 60_000, ...o });
-    return answer<T>(res.statusCode, res.text);
+    return answer<T>(res, res.text, o.method ?? 'GET', path);
   }
 
   get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource?: string): Promise<T> {
@@ -344,7 +345,7 @@ export class RestClient implements ApiClient {
       }
       text = text.slice(start);
     }
-    if (!lines) return answer<ListResult<T>>(res.statusCode ?? 0, text);
+    if (!lines) return answer<ListResult<T>>(res, text, 'GET', this.path(ref, namespace));
     const list = JSON.parse(head + text) as ListResult<T>;
     list.items = items;
     return list;
@@ -388,17 +389,9 @@ export class RestClient implements ApiClient {
    * Status, delivered to onEvent. `done` resolves when the server ends the stream.
    */
   async watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void, accept?: string): Promise<WatchHandle> {
-    const res = await this.open(this.path(ref, namespace), { query: { watch: 1, ...q }, accept });
-    if ((res.statusCode ?? 0) >= 400) {
-      const text = await bodyText(res);
-      let status: Record<string, unknown> | undefined;
-      try {
-        status = JSON.parse(text);
-      } catch {
-        status = undefined;
-      }
-      throw new StatusError(res.statusCode ?? 0, status, (status?.message as string) ?? `watch failed: HTTP ${res.statusCode}`);
-    }
+    const path = this.path(ref, namespace);
+    const res = await this.open(path, { query: { watch: 1, ...q }, accept });
+    if ((res.statusCode ?? 0) >= 400) throw errorOfAnswer(res, await bodyText(res), 'GET', path);
     let buf = '';
     const done = new Promise<void>((resolve) => {
       res.on('data', (chunk: Buffer) => {
@@ -483,17 +476,22 @@ function retryAfterSeconds(res: Answered): number | undefined {
 }
 
 /** A response's body as JSON (or as text, if it is not JSON); a 4xx or 5xx is thrown as StatusError. */
-function answer<T>(code: number, text: string): T {
-  let parsed: unknown;
+function answer<T>(res: Answered, text: string, method: string, path: string): T {
+  if ((res.statusCode ?? 0) >= 400) throw errorOfAnswer(res, text, method, path);
   try {
-    parsed = text ? JSON.parse(text) : undefined;
+    return (text ? JSON.parse(text) : undefined) as T;
   } catch {
-    parsed = text;
+    return text as T;
   }
-  if (code >= 400) {
-    const status = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
-    const msg = (status?.message as string | undefined) ?? (text || `HTTP ${code}`);
-    throw new StatusError(code, status, msg);
-  }
-  return parsed as T;
+}
+
+/**
+ * The StatusError of an error answer, as client-go's transformResponse and Result.Error make it:
+ * the Status its body is, or, when it is none (a proxy's 429, a text 503, JSON that is no Status),
+ * the one NewGenericServerResponse builds for the code, method and path (response-error.ts).
+ */
+function errorOfAnswer(res: Answered, text: string, method: string, path: string): StatusError {
+  const code = res.statusCode ?? 0;
+  const status = statusOfBody(res.headers, text) ?? genericServerResponse(code, method, path, res.headers, text);
+  return new StatusError(code, status, typeof status.message === 'string' ? status.message : '');
 }
