@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureKubeletClientCert, ensurePki } from '../../pkg/apiserver/pki.js';
+import { GrpcApiClient } from '../../pkg/client/grpc-client.js';
 import { loadKubeconfig } from '../../pkg/client/kubeconfig.js';
 import { RestClient, RoleBindings, ServiceAccounts, StatusError, type ResourceRef } from '../../pkg/client/rest-client.js';
 import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
@@ -76,6 +77,16 @@ describe('kube-system/extension-apiserver-authentication', () => {
     expect((refused as StatusError).message).toBe('configmaps is forbidden: User "system:serviceaccount:kube-system:auth-reader" cannot list resource "configmaps" in API group "" in the namespace "kube-system"');
     const other = await reader.list(ConfigMaps, 'kube-system', { fieldSelector: 'metadata.name=kube-proxy' }).catch((e: unknown) => e);
     expect((other as StatusError).message).toBe('configmaps "kube-proxy" is forbidden: User "system:serviceaccount:kube-system:auth-reader" cannot list resource "configmaps" in API group "" in the namespace "kube-system"');
+    // (the gRPC frontend alike)
+    const grpc = new GrpcApiClient(readFileSync(join(cp.dataDir, 'grpc-address'), 'utf8').trim(), { caCert: cp.server.caCert, token: tr.status.token });
+    try {
+      expect((await grpc.list(ConfigMaps, 'kube-system', { fieldSelector: `metadata.name=${NAME}` })).items.map((i) => i.metadata?.name)).toEqual([NAME]);
+      const gw = await grpc.watch(ConfigMaps, 'kube-system', { fieldSelector: `metadata.name=${NAME}` }, () => {});
+      gw.stop();
+      expect(((await grpc.list(ConfigMaps, 'kube-system', {}).catch((e: unknown) => e)) as StatusError).code).toBe(403);
+    } finally {
+      grpc.close();
+    }
   });
 
   it('is written again when deleted, and keeps a CA someone added before its own', async () => {

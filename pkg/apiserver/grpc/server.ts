@@ -39,6 +39,7 @@ import { validateListOptions } from '../rest/list-options.js';
 import type { TokenRequests } from '../token-request.js';
 import { joinHostPort } from '../../util/host-port.js';
 import { queueWaitLimitMs, type Admission, type FlowDispatcher } from '../flowcontrol-dispatch.js';
+import { selectedName } from '../flowcontrol-work-estimate.js';
 
 const log = logger('grpc');
 
@@ -296,11 +297,14 @@ export class GrpcServer {
     if (!resource || !store) throw new ApiError(404, 'NotFound', `the server could not find the requested resource ${req.group}/${req.version}/${req.resource}`);
     const namespace = resource.namespaced ? req.namespace || undefined : undefined;
     if (passage) await this.admitFlow(passage, full, verb, req, namespace);
-    const decision = await this.deps.authorizer.authorize(full, { verb, group: req.group ?? '', resource: req.resource ?? '', subresource: req.subresource || undefined, namespace, name: req.name || undefined }, async () => {
+    // (as REST: a list or watch whose fieldSelector requires metadata.name=x is authorized as a request for x)
+    const fieldSelector = (req as { fieldSelector?: string }).fieldSelector;
+    const authzName = req.name || (fieldSelector && (verb === 'list' || verb === 'watch') ? selectedName(fieldSelector) : undefined);
+    const decision = await this.deps.authorizer.authorize(full, { verb, group: req.group ?? '', resource: req.resource ?? '', subresource: req.subresource || undefined, namespace, name: authzName }, async () => {
       if (!req.name) return undefined;
       return store.get(namespace, req.name).catch(() => undefined);
     });
-    if (!decision.allowed) throw errors.forbidden(full.name, verb, req.group ?? '', req.subresource ? `${req.resource}/${req.subresource}` : req.resource ?? '', namespace, req.name || undefined, decision.reason);
+    if (!decision.allowed) throw errors.forbidden(full.name, verb, req.group ?? '', req.subresource ? `${req.resource}/${req.subresource}` : req.resource ?? '', namespace, authzName, decision.reason);
     const r = req as Partial<{ dryRun: boolean; fieldValidation: string; fieldManager: string; force: boolean }>;
     const fv = (r.fieldValidation || 'Strict') as FieldValidation;
     const fieldManager = r.fieldManager || undefined;
