@@ -7,6 +7,10 @@
 // `http://<externalName>:<port>`; its addresses are looked up when a request comes. As
 // ingress-nginx refuses it, an externalName of localhost or a loopback address is not proxied to:
 // it would reach the node's own services.
+//
+// The scheme a backend is spoken to in is Traefik's (its Kubernetes Ingress provider's
+// getProtocol): the Service's traefik.ingress.kubernetes.io/service.serversscheme annotation when
+// set, else https for a Service port 443 or a port whose name starts with "https", else http.
 import { endpointsFor } from '../network/service-model.js';
 import type { EndpointSliceLike, ServiceEndpoint, ServiceLike } from '../network/service-types.js';
 import type { Backend } from './routes.js';
@@ -18,10 +22,20 @@ export interface BackendSources {
 }
 
 export type Resolved =
-  | { ok: true; endpoints: ServiceEndpoint[]; portName: string; externalName?: undefined }
+  | { ok: true; endpoints: ServiceEndpoint[]; portName: string; scheme: string; externalName?: undefined }
   /** An ExternalName Service: the name to look up, and the port. */
-  | { ok: true; externalName: string; port: number }
+  | { ok: true; externalName: string; port: number; scheme: string }
   | { ok: false; reason: string };
+
+/** The Service annotation that names the scheme its endpoints are spoken to in (Traefik's). */
+export const SERVERS_SCHEME_ANNOTATION = 'traefik.ingress.kubernetes.io/service.serversscheme';
+
+/** Traefik's getProtocol: the annotation, else https for port 443 or a port named https*, else http. */
+export function serversScheme(svc: ServiceLike, port: { port?: number; name?: string }): string {
+  const annotated = svc.metadata?.annotations?.[SERVERS_SCHEME_ANNOTATION];
+  if (annotated) return annotated;
+  return port.port === 443 || (port.name ?? '').startsWith('https') ? 'https' : 'http';
+}
 
 const isLoopback = (name: string) => {
   const n = name.toLowerCase().replace(/\.$/, '');
@@ -46,12 +60,12 @@ export class Backends {
     if (svc.spec?.type === 'ExternalName') {
       const name = svc.spec.externalName ?? '';
       if (!name || isLoopback(name)) return { ok: false, reason: `service "${b.namespace}/${b.service}": invalid attempt to use localhost name "${name}"` };
-      return { ok: true, externalName: name, port: sp.port! };
+      return { ok: true, externalName: name, port: sp.port!, scheme: serversScheme(svc, sp) };
     }
     const portName = sp.name ?? '';
     const endpoints = endpointsFor(this.src.slices(b.namespace, b.service), portName, 'TCP');
     if (!endpoints.length) return { ok: false, reason: `service "${b.namespace}/${b.service}" has no ready endpoints` };
-    return { ok: true, endpoints, portName };
+    return { ok: true, endpoints, portName, scheme: serversScheme(svc, sp) };
   }
 
   /** The endpoints in the order to try them: the next in the rotation first, then the rest. */

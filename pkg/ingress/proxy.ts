@@ -11,9 +11,17 @@
 // redirected to HTTPS (308, as ingress-nginx does by default). The backend sees the client's
 // Host, and X-Forwarded-For/-Proto/-Host/-Port and X-Real-IP set by the proxy (the client's own
 // X-Forwarded-* headers are not trusted, as Traefik's default).
+//
+// A backend whose scheme is https (Traefik's rule, backends.ts) is spoken to over TLS, as Traefik's
+// default serversTransport does: the pod's certificate is verified against the given root CAs
+// (Traefik's --serversTransport.rootCAs), else Node's bundled ones, for the endpoint's address (an
+// ExternalName's name, sent as SNI), unless insecureSkipVerify. A handshake that fails (a
+// certificate not trusted, a pod that does not speak TLS) is a 500, as Traefik's
+// ComputeStatusCode answers a CertificateVerificationError or RecordHeaderError; a scheme the
+// proxy does not speak (h2c, a typo) too.
 import { Agent, createServer, request, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { Socket } from 'node:net';
+import { Agent as HttpsAgent, createServer as createHttpsServer, request as httpsRequest, type Server as HttpsServer } from 'node:https';
+import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { logger } from '../util/log.js';
 import type { Backends } from './backends.js';
@@ -34,14 +42,27 @@ export interface ProxyConfig {
   upgradeIdleMs: number;
   /** The port HTTP requests are redirected to for TLS hosts (none: no redirects). */
   httpsPort?: number;
+  /** How HTTPS backends are spoken to (Traefik's default serversTransport: certificates verified). */
+  serversTransport?: ServersTransport;
+}
+
+/** Traefik's serversTransport options for HTTPS backends. */
+export interface ServersTransport {
+  /** Do not verify the backends' certificates (Traefik's insecureSkipVerify; default false). */
+  insecureSkipVerify?: boolean;
+  /** The CA certificates (PEM) backends' certificates are verified against, in place of Node's bundled ones (Traefik's rootCAs). */
+  rootCAs?: string[];
 }
 
 export const defaultProxyConfig: ProxyConfig = { connectTimeoutMs: 5_000, readTimeoutMs: 60_000, upgradeIdleMs: 3_600_000 };
 
 type Scheme = 'http' | 'https';
 
-/** A request's backend and the endpoints to try, or the answer it gets at once. */
-type Routed = { backend: Backend; endpoints: ServiceEndpoint[] } | { code: number; text: string; backend?: Backend };
+/**
+ * A request's backend, the endpoints to try and how (TLS or not; the name an ExternalName's
+ * certificate is checked for), or the answer it gets at once.
+ */
+type Routed = { backend: Backend; endpoints: ServiceEndpoint[]; tls: boolean; serverName?: string } | { code: number; text: string; backend?: Backend };
 
 /** Hop-by-hop headers (RFC 9110 7.6.1), never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
@@ -98,7 +119,7 @@ function rawReply(socket: Duplex, code: number, reason: string, text: string): v
   socket.end(`HTTP/1.1 ${code} ${reason}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
 }
 
-const STATUS_TEXT: Record<number, string> = { 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout', 400: 'Bad Request' };
+const STATUS_TEXT: Record<number, string> = { 500: 'Internal Server Error', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout', 400: 'Bad Request' };
 
 /** The request's path (without the query), also from an absolute-form target. */
 function pathOf(url: string): string {
@@ -114,6 +135,8 @@ export class IngressProxy {
   /** Replaced as a whole whenever the served Ingresses change. */
   routes = new RouteTable([]);
   private readonly agent = new Agent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' });
+  /** For HTTPS backends, made at the first such request from cfg.serversTransport. */
+  private tlsAgent: HttpsAgent | undefined;
   private readonly servers: (Server | HttpsServer)[] = [];
 
   constructor(
@@ -175,6 +198,25 @@ export class IngressProxy {
       s.closeAllConnections();
     }
     this.agent.destroy();
+    this.tlsAgent?.destroy();
+  }
+
+  /** The TLS options of a connection to an HTTPS backend (Traefik's serversTransport). */
+  private tlsOptions(): { rejectUnauthorized: boolean; ca?: string[] } {
+    const t = this.cfg.serversTransport ?? {};
+    return { rejectUnauthorized: !t.insecureSkipVerify, ...(t.rootCAs?.length ? { ca: t.rootCAs } : {}) };
+  }
+
+  /** The request to endpoint `ep`, over TLS for an HTTPS backend; `keepAlive` false for a connection of its own (upgrades). */
+  private backendRequest(r: { tls: boolean; serverName?: string }, ep: ServiceEndpoint, req: IncomingMessage, headers: OutgoingHttpHeaders, keepAlive: boolean) {
+    const o = { host: ep.ip, port: ep.port, method: req.method, path: req.url, headers };
+    if (!r.tls) return request({ ...o, agent: keepAlive ? this.agent : false });
+    const tls = this.tlsOptions();
+    if (keepAlive) this.tlsAgent ??= new HttpsAgent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo', ...tls });
+    // The certificate is checked for the endpoint's address (no SNI), or an ExternalName's name
+    // (sent as SNI), as Go's transport does for the server's URL: never for the client's Host,
+    // which Node would otherwise take.
+    return httpsRequest({ ...o, servername: r.serverName ?? '', ...(keepAlive ? { agent: this.tlsAgent } : { agent: false, ...tls }) });
   }
 
   /** Where a request goes; a promise only for an ExternalName backend, whose name is looked up. */
@@ -183,15 +225,20 @@ export class IngressProxy {
     if (!m) return { code: 404, text: '404 page not found\n' };
     const r = this.backends.resolve(m.backend);
     if (!r.ok) return { code: 503, text: `503 Service Unavailable: ${r.reason}\n`, backend: m.backend };
-    if (r.externalName !== undefined) return this.external(m.backend, r.externalName, r.port);
-    return { backend: m.backend, endpoints: this.backends.order(m.backend, r) };
+    if (r.scheme !== 'http' && r.scheme !== 'https') {
+      log.warn('a backend\'s scheme is not one the ingress proxy speaks', { service: `${m.backend.namespace}/${m.backend.service}`, scheme: r.scheme });
+      return { code: 500, text: '500 Internal Server Error\n', backend: m.backend };
+    }
+    const tls = r.scheme === 'https';
+    if (r.externalName !== undefined) return this.external(m.backend, r.externalName, r.port, tls);
+    return { backend: m.backend, endpoints: this.backends.order(m.backend, r), tls };
   }
 
   /** An ExternalName backend's addresses at its port, tried in the order the DNS gave them; a name that does not resolve is a 502, as Traefik's dial error. */
-  private async external(backend: Backend, name: string, port: number): Promise<Routed> {
+  private async external(backend: Backend, name: string, port: number, tls: boolean): Promise<Routed> {
     try {
       const addresses = await this.lookup(name);
-      return { backend, endpoints: addresses.map((ip) => ({ ip, port })) };
+      return { backend, endpoints: addresses.map((ip) => ({ ip, port })), tls, serverName: isIP(name) ? undefined : name.replace(/\.$/, '') };
     } catch (e) {
       log.debug('cannot resolve an ExternalName backend', { name, err: (e as Error).message });
       return { code: 502, text: '502 Bad Gateway\n', backend };
@@ -227,14 +274,16 @@ export class IngressProxy {
     // (a client gone while the name was looked up: nothing to forward)
     if (res.destroyed) return;
     res.once('close', () => this.record(r.backend, res.statusCode, start));
-    this.attempt(req, res, scheme, r.endpoints, 0);
+    this.attempt(req, res, scheme, r, 0);
   }
 
   /** One try of the request against endpoints[i]; a connection that fails moves on to the next. */
-  private attempt(req: IncomingMessage, res: ServerResponse, scheme: Scheme, endpoints: ServiceEndpoint[], i: number): void {
+  private attempt(req: IncomingMessage, res: ServerResponse, scheme: Scheme, r: Extract<Routed, { endpoints: ServiceEndpoint[] }>, i: number): void {
+    const endpoints = r.endpoints;
     const ep = endpoints[i]!;
-    const preq = request({ host: ep.ip, port: ep.port, method: req.method, path: req.url, headers: forwardHeaders(req, scheme, false), agent: this.agent });
+    const preq = this.backendRequest(r, ep, req, forwardHeaders(req, scheme, false), true);
     let connected = false;
+    let secured = false;
     let bodySent = false;
     const sendBody = () => {
       connected = true;
@@ -248,6 +297,9 @@ export class IngressProxy {
     preq.on('socket', (s: Socket) => {
       if (s.connecting) s.once('connect', sendBody);
       else sendBody();
+      // (a kept-alive connection was secured when it was made)
+      if (r.tls && preq.reusedSocket) secured = true;
+      else if (r.tls) s.once('secureConnect', () => (secured = true));
     });
     const abort = () => {
       if (!res.writableFinished) preq.destroy();
@@ -267,11 +319,15 @@ export class IngressProxy {
       if (retry && i + 1 < endpoints.length) {
         log.debug('backend connection failed; trying the next endpoint', { endpoint: `${ep.ip}:${ep.port}`, err: e.message });
         if (bodySent) req.unpipe(preq);
-        return this.attempt(req, res, scheme, endpoints, i + 1);
+        return this.attempt(req, res, scheme, r, i + 1);
       }
       req.unpipe(preq);
       req.resume();
       const timeout = e.code === 'READ_TIMEOUT' || e.code === 'ETIMEDOUT';
+      if (r.tls && connected && !secured && !timeout && e.code !== 'ECONNRESET') {
+        log.warn('TLS handshake with a backend failed', { endpoint: `${ep.ip}:${ep.port}`, err: e.message });
+        return plain(res, 500, '500 Internal Server Error\n');
+      }
       log.debug('backend request failed', { endpoint: `${ep.ip}:${ep.port}`, err: e.message });
       plain(res, timeout ? 504 : 502, timeout ? '504 Gateway Timeout\n' : '502 Bad Gateway\n');
     });
@@ -291,23 +347,26 @@ export class IngressProxy {
       return this.record(r.backend, r.code, start);
     }
     if (socket.destroyed) return;
-    this.upgradeAttempt(req, socket, head, scheme, r.backend, r.endpoints, 0, start);
+    this.upgradeAttempt(req, socket, head, scheme, r, 0, start);
   }
 
-  private upgradeAttempt(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: Scheme, backend: Backend, endpoints: ServiceEndpoint[], i: number, start: bigint): void {
+  private upgradeAttempt(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: Scheme, r: Extract<Routed, { endpoints: ServiceEndpoint[] }>, i: number, start: bigint): void {
+    const { backend, endpoints } = r;
     const ep = endpoints[i]!;
-    const preq = request({ host: ep.ip, port: ep.port, method: req.method, path: req.url, headers: forwardHeaders(req, scheme, true), agent: false });
+    const preq = this.backendRequest(r, ep, req, forwardHeaders(req, scheme, true), false);
     let connected = false;
+    let secured = false;
     let answered = false;
     const fail = (code: string, msg: string) => preq.destroy(Object.assign(new Error(msg), { code }));
     let timer = setTimeout(() => fail('ETIMEDOUT', 'connect timeout'), this.cfg.connectTimeoutMs);
-    preq.on('socket', (s: Socket) =>
+    preq.on('socket', (s: Socket) => {
       s.once('connect', () => {
         connected = true;
         clearTimeout(timer);
         timer = setTimeout(() => fail('READ_TIMEOUT', 'the backend did not answer in time'), this.cfg.readTimeoutMs);
-      }),
-    );
+      });
+      if (r.tls) s.once('secureConnect', () => (secured = true));
+    });
     const answer = (code: number) => {
       answered = true;
       clearTimeout(timer);
@@ -340,9 +399,13 @@ export class IngressProxy {
       clearTimeout(timer);
       if (answered) return void socket.destroy();
       if (!connected && CONNECT_ERRORS.has(e.code ?? '') && i + 1 < endpoints.length) {
-        return this.upgradeAttempt(req, socket, head, scheme, backend, endpoints, i + 1, start);
+        return this.upgradeAttempt(req, socket, head, scheme, r, i + 1, start);
       }
       const timeout = e.code === 'ETIMEDOUT' || e.code === 'READ_TIMEOUT';
+      if (r.tls && connected && !secured && !timeout && e.code !== 'ECONNRESET') {
+        answer(500);
+        return rawReply(socket, 500, 'Internal Server Error', '500 Internal Server Error\n');
+      }
       answer(timeout ? 504 : 502);
       rawReply(socket, timeout ? 504 : 502, timeout ? 'Gateway Timeout' : 'Bad Gateway', timeout ? '504 Gateway Timeout\n' : '502 Bad Gateway\n');
     });

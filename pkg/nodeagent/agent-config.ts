@@ -1,6 +1,6 @@
 // The node agent's settings (the kubelet's flags and config file) and their defaults.
 import { hostname } from 'node:os';
-import type { IngressListen } from './ingress-controller.js';
+import type { IngressListen, IngressServersTransport } from './ingress-controller.js';
 import { defaultEvictionSettings, type EvictionSettings } from './eviction-thresholds.js';
 
 export interface AgentConfig {
@@ -54,6 +54,8 @@ export interface AgentConfig {
   networkPolicy: boolean;
   /** Where the ingress controller listens for HTTP and HTTPS (undefined: no ingress controller on this node). */
   ingress?: IngressListen;
+  /** How the ingress controller speaks to HTTPS backends (default: their certificates verified against Node's bundled CAs, as Traefik's). */
+  ingressServersTransport?: IngressServersTransport;
   /** Where local-path volumes are made on this node (default <dataDir>/storage); announced on the Node. */
   localPathDir?: string;
   /** Runtime handlers besides runc, by name: a runc-compatible binary each (RuntimeClasses name them). */

@@ -120,7 +120,7 @@ export class NodeAgent {
     if (cfg.podManifestPath) this.staticPods = this.makeStaticPods(cfg.podManifestPath);
     if (servesClusterDNS(cfg) || cfg.serviceProxy || cfg.ingress) this.sliceInformer = new Informer<EndpointSlice & KubeObject>(client, EndpointSlices);
     if (servesClusterDNS(cfg)) this.namespaceInformer = new Informer<Namespace & KubeObject>(client, Namespaces);
-    if (cfg.ingress) this.ingress = new NodeIngressController(client, { listen: cfg.ingress, nodeIP: cfg.nodeIP, secretRefreshMs: cfg.apiVolumeSyncSec * 1000, dnsServers: () => this.clusterDNSServers() }, { services: this.serviceInformer, slices: this.sliceInformer! });
+    if (cfg.ingress) this.ingress = new NodeIngressController(client, { listen: cfg.ingress, nodeIP: cfg.nodeIP, secretRefreshMs: cfg.apiVolumeSyncSec * 1000, dnsServers: () => this.clusterDNSServers(), serversTransport: cfg.ingressServersTransport }, { services: this.serviceInformer, slices: this.sliceInformer! });
     this.net = new NodeNetwork(cfg, {
       client,
       nodes: () => this.nodeInformer.list(),

@@ -5,6 +5,7 @@
 // the agent's `ingress.tskube.io/addresses` annotation on its Node lists only the addresses it
 // really listens on. The controller manager's ingress status controller publishes those addresses
 // (of Ready nodes) in the Ingresses' status.
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { INGRESS_CLASS_ANNOTATION, servedBy, TSKUBE_INGRESS_CONTROLLER } from '../api/ingress-class.js';
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from '../api/types.js';
@@ -13,7 +14,7 @@ import { Informer } from '../client/informer.js';
 import { core, IngressClasses, Ingresses, isNotFound } from '../client/rest-client.js';
 import { Backends } from '../ingress/backends.js';
 import { externalNameLookup } from '../ingress/external-names.js';
-import { IngressProxy } from '../ingress/proxy.js';
+import { defaultProxyConfig, IngressProxy } from '../ingress/proxy.js';
 import { RouteTable } from '../ingress/routes.js';
 import { CertStore } from '../ingress/tls-certs.js';
 import { SERVICE_NAME_LABEL } from '../network/service-types.js';
@@ -71,6 +72,15 @@ export interface NodeIngressConfig {
   secretRefreshMs: number;
   /** The cluster DNS servers ExternalName backends are looked up through (none: the node's resolver). */
   dnsServers?: () => string[];
+  /** How HTTPS backends are spoken to: Traefik's serversTransport, its rootCAs as PEM files. */
+  serversTransport?: IngressServersTransport;
+}
+
+/** The agent's --ingress-insecure-skip-verify and --ingress-root-cas (Traefik's --serversTransport.insecureSkipVerify and .rootCAs). */
+export interface IngressServersTransport {
+  insecureSkipVerify?: boolean;
+  /** PEM files of the CAs HTTPS backends' certificates are verified against (none: Node's bundled CAs). */
+  rootCAs?: string[];
 }
 
 export class NodeIngressController {
@@ -107,7 +117,10 @@ export class NodeIngressController {
       service: (namespace, name) => src.services.get(`${namespace}/${name}`),
       slices: (namespace, service) => [...(this.slicesByService.get(`${namespace}/${service}`)?.values() ?? [])],
     });
-    this.proxy = new IngressProxy(backends, this.certs, undefined, externalNameLookup(cfg.dnsServers ?? (() => [])));
+    const t = cfg.serversTransport;
+    // (a CA file that cannot be read stops the agent's start, as Traefik's configuration error)
+    const serversTransport = t && { insecureSkipVerify: t.insecureSkipVerify, rootCAs: t.rootCAs?.map((f) => readFileSync(f, 'utf8')) };
+    this.proxy = new IngressProxy(backends, this.certs, { ...defaultProxyConfig, serversTransport }, externalNameLookup(cfg.dnsServers ?? (() => [])));
   }
 
   private sliceKey(s: EndpointSlice): string | undefined {
