@@ -7,6 +7,7 @@ import { parseDuration } from '../../pkg/util/duration.js';
 import { parseRequestTimeoutFlag } from '../../pkg/apiserver/rest/request-deadline.js';
 import { serverConcurrencyLimit } from '../../pkg/apiserver/flowcontrol-dispatch.js';
 import { DEFAULT_ISSUER } from '../../pkg/serviceaccount/claims.js';
+import { completeServiceIPRanges, parseAdvertiseAddress, tskubeServiceIPRange, validateServiceIPRanges, type ServiceIPRanges } from '../../pkg/apiserver/service-ip-range-options.js';
 import { FlagError, parseFlags, usage } from '../../pkg/util/flags.js';
 import { onStopSignal, runMain } from '../../pkg/util/main.js';
 import { logger } from '../../pkg/util/log.js';
@@ -37,7 +38,7 @@ const spec = {
   'request-timeout': { type: 'string', default: '1m0s', help: 'how long a request that is not a watch, log, exec, attach, port-forward or proxy may take before it is answered 504 Timeout (a Go duration; a client\'s ?timeout= can only shorten it)' },
   'max-requests-inflight': { type: 'number', default: 400, help: 'this and --max-mutating-requests-inflight are summed to determine the server\'s total concurrency limit (which must be positive), divided among the API Priority and Fairness priority levels' },
   'max-mutating-requests-inflight': { type: 'number', default: 200, help: 'this and --max-requests-inflight are summed to determine the server\'s total concurrency limit (which must be positive)' },
-  'service-cluster-ip-range': { type: 'string', default: DEFAULT_SERVICE_CIDR, help: 'IPv4 CIDR Service cluster IPs are allocated from (must not overlap the pod CIDR, 10.244.0.0/16 by default)' },
+  'service-cluster-ip-range': { type: 'string', default: DEFAULT_SERVICE_CIDR, help: 'IPv4 CIDR Service cluster IPs are allocated from (must not overlap the pod CIDR, 10.244.0.0/16 by default; at least 8 and at most 2^20 addresses, and of the --advertise-address\'s family, as kube-apiserver 1.32 checks them; tskube has no IPv6 or dual-stack Services)' },
   'service-node-port-range': { type: 'string', default: '30000-32767', help: 'ports NodePort Services are allocated from (MIN-MAX)' },
   'service-account-issuer': { type: 'list', default: [DEFAULT_ISSUER], help: 'the iss of service account tokens; tokens of any listed issuer are accepted, the first is the one new tokens get' },
   'service-account-signing-key-file': { type: 'string', default: '', help: 'private key (PEM, RSA or EC P-256) service account tokens are signed with (default: DATA_DIR/pki/sa.key, generated)' },
@@ -48,6 +49,12 @@ const spec = {
   'admission-control-config-file': { type: 'string', default: '', help: 'an AdmissionConfiguration (apiserver.config.k8s.io/v1); its PodSecurity plugin entry (PodSecurityConfiguration) sets the defaults of unlabelled namespaces and the exempt usernames, runtimeClasses and namespaces' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } as const;
+
+/** A RunE error of kube-apiserver's command: component-base's cli.Run logs "command failed" with the error, then exit 1. */
+function commandFailed(err: string): never {
+  process.stderr.write(`"command failed" err=${JSON.stringify(err)}\n`);
+  process.exit(1);
+}
 
 function eventTTLSeconds(text: string): number {
   let ms: number;
@@ -118,6 +125,26 @@ async function main(): Promise<void> {
   const admissionFile = flags['admission-control-config-file'];
   if (admissionFile) check('admission-control-config-file', () => Object.assign(cfg, loadAdmissionConfig(admissionFile)));
   check('service-node-port-range', () => parsePortRange(cfg.serviceNodePortRange));
+  try {
+    cfg.advertiseAddress = parseAdvertiseAddress(flags['advertise-address']);
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
+  // (Complete()'s and Validate()'s errors end kube-apiserver's RunE: "command failed", exit 1)
+  let ranges: ServiceIPRanges;
+  try {
+    ranges = completeServiceIPRanges(flags['service-cluster-ip-range'], DEFAULT_SERVICE_CIDR);
+  } catch (e) {
+    return commandFailed((e as Error).message);
+  }
+  const invalid = validateServiceIPRanges(ranges, cfg.advertiseAddress);
+  // (utilerrors.NewAggregate: one error as it is, several as [a, b])
+  if (invalid.length) return commandFailed(invalid.length === 1 ? invalid[0]! : `[${invalid.join(', ')}]`);
+  try {
+    cfg.serviceClusterIPRange = tskubeServiceIPRange(ranges);
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
   check('service-cluster-ip-range', () => new ServiceAllocator(cfg.serviceClusterIPRange, { min: 1, max: 1 }, async () => []));
   const server = new ApiServer(cfg);
   const stop = async (sig: string) => {
