@@ -3,13 +3,29 @@
 # plain line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-npm run --silent build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
-if ! npx madge --circular --extensions ts pkg cmd >/tmp/tskube-madge.log 2>&1; then
-  cat /tmp/tskube-madge.log; echo "circular imports found"; echo "0 passed, 1 failed"; exit 1
-fi
+# The build, the circular-import check and the tests' type-check read only the sources and
+# write nothing the others read (the type-check emits nothing; its incremental record is its own
+# file), so they run at once. Each keeps about one core busy: on a fresh clone they take 28, 13
+# and 36 s of CPU, which one after another is as many seconds of a CI run, and at once on two
+# cores about the longest of them. Their verdicts are then read in the old order.
 # The tests type-check as the code does (tsconfig.json leaves them out): a field that is not on
 # the type, or an option the client does not send, would otherwise make an assertion check nothing.
-if ! npx tsc -p tsconfig.test.json >/tmp/tskube-tsc-test.log 2>&1; then
+build_log="$(mktemp /tmp/tskube-build-XXXXXX.log)"
+npm run --silent build >"$build_log" 2>&1 &
+build_pid=$!
+npx madge --circular --extensions ts pkg cmd >/tmp/tskube-madge.log 2>&1 &
+madge_pid=$!
+npx tsc -p tsconfig.test.json >/tmp/tskube-tsc-test.log 2>&1 &
+tsc_test_pid=$!
+wait "$build_pid"; build_status=$?
+wait "$madge_pid"; madge_status=$?
+wait "$tsc_test_pid"; tsc_test_status=$?
+cat "$build_log"; rm -f "$build_log"
+[ "$build_status" -eq 0 ] || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+if [ "$madge_status" -ne 0 ]; then
+  cat /tmp/tskube-madge.log; echo "circular imports found"; echo "0 passed, 1 failed"; exit 1
+fi
+if [ "$tsc_test_status" -ne 0 ]; then
   cat /tmp/tskube-tsc-test.log; echo "test files do not type-check (npx tsc -p tsconfig.test.json)"; echo "0 passed, 1 failed"; exit 1
 fi
 # Unit tests first, two files at a time in workers reused from file to file (a fresh process per
