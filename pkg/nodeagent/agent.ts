@@ -180,7 +180,7 @@ export class NodeAgent {
       imageDir: join(this.cfg.dataDir, 'runtime'),
       podsDir: join(this.cfg.dataDir, 'pods'),
       activePods: () => [...this.workers.values()].filter((w) => !w.deleted && !w.failed && !w.pod.metadata?.deletionTimestamp && !isPodTerminal(w.pod)).map((w) => w.pod),
-      evict: (pod, message, grace) => this.workers.get(pod.metadata!.uid!)?.evict(message, grace) ?? Promise.resolve(),
+      evict: (pod, message, grace, disruptionTarget) => this.workers.get(pod.metadata!.uid!)?.evict(message, grace, 'Evicted', disruptionTarget ? message : null) ?? Promise.resolve(),
       gcPods: () => this.workers.values(),
       nodeEvent: (type, reason, message) => this.nodeEvent(type, reason, message),
       podEvent: (pod, type, reason, message) => this.event(pod, type, reason, message),

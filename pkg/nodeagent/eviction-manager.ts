@@ -46,8 +46,13 @@ export interface EvictionDeps {
   observe(): Promise<Observations>;
   activePods(): Pod[];
   podUsage(): Promise<Map<string, PodUsage>>;
-  /** Kill the pod with this grace period and mark it Failed/Evicted; resolves when its containers are stopped. */
-  evict(pod: Pod, message: string, gracePeriodSec: number): Promise<void>;
+  /**
+   * Kill the pod with this grace period and mark it Failed/Evicted; resolves when its containers
+   * are stopped. `disruptionTarget`: with the DisruptionTarget condition (reason
+   * TerminationByKubelet), which 1.32's evictPod adds for a threshold's eviction only: a local
+   * storage limit's passes no condition (emptyDirLimitEviction and the ephemeral-storage limits).
+   */
+  evict(pod: Pod, message: string, gracePeriodSec: number, disruptionTarget: boolean): Promise<void>;
   /** Node-level reclaim for a disk signal: dead containers, unused images. */
   reclaimNodeLevel(signal: Signal): Promise<void>;
   nodeEvent(type: string, reason: string, message: string): void;
@@ -164,7 +169,7 @@ export class EvictionManager {
       log.info('evicting pod', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, signal: t.signal, message });
       this.d.podEvent(pod, 'Warning', 'Evicted', message);
       try {
-        await withTimeout(this.d.evict(pod, message, grace), this.cfg.podCleanupTimeoutMs);
+        await withTimeout(this.d.evict(pod, message, grace, true), this.cfg.podCleanupTimeoutMs);
       } catch (e) {
         log.warn('eviction failed', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, err: (e as Error).message });
         continue;
@@ -187,7 +192,7 @@ export class EvictionManager {
       if (!message) continue;
       log.info('evicting pod over its local storage limit', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, message });
       this.d.podEvent(pod, 'Warning', 'Evicted', message);
-      await withTimeout(this.d.evict(pod, message, 0), this.cfg.podCleanupTimeoutMs).then(
+      await withTimeout(this.d.evict(pod, message, 0, false), this.cfg.podCleanupTimeoutMs).then(
         () => recordEviction(localStorageSignal(message)),
         (e: Error) => log.warn('eviction failed', { err: e.message }),
       );

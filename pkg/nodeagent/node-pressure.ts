@@ -29,7 +29,7 @@ export interface NodePressureDeps {
   imageDir: string;
   podsDir: string;
   activePods(): Pod[];
-  evict(pod: Pod, message: string, graceSec: number): Promise<void>;
+  evict(pod: Pod, message: string, graceSec: number, disruptionTarget: boolean): Promise<void>;
   /** The pods the agent has (its pod workers), for container GC. */
   gcPods(): Iterable<GCPod>;
   nodeEvent(type: string, reason: string, message: string): void;
@@ -93,8 +93,8 @@ export class NodePressure {
         observe: () => observe(stats, d.dataDir, d.imageDir),
         activePods: d.activePods,
         podUsage: () => this.podUsage(),
-        evict: async (pod, message, grace) => {
-          await d.evict(pod, message, grace);
+        evict: async (pod, message, grace, disruptionTarget) => {
+          await d.evict(pod, message, grace, disruptionTarget);
           await this.releaseEmptyDirs(pod);
         },
         // The kubelet's order: dead containers (their writable layers and logs), then the images

@@ -48,9 +48,10 @@ export class PodWorker {
   failed?: { reason: string; message: string };
   /** Set when the node agent ends the pod itself (eviction): the DisruptionTarget condition. */
   disruption?: { reason: string; message: string };
+  private killedForGood = false;
   /** This agent killed the pod for good (evict: the eviction manager, or a critical pod's admission), the kubelet's IsEvicted. */
   get evicted(): boolean {
-    return this.disruption !== undefined;
+    return this.killedForGood;
   }
   /** An eviction under way: its grace period and who waits for the containers to stop. */
   private eviction?: { graceSec: number; waiters: (() => void)[] };
@@ -638,12 +639,14 @@ export class PodWorker {
 
   /**
    * The eviction manager's kill: the pod fails for good (phase Failed, reason Evicted, a
-   * DisruptionTarget condition) and its containers stop within `graceSec`; resolves once they have.
-   * The critical pod admission handler's too, with its own reason (Preempting) and condition message.
+   * DisruptionTarget condition with `disruptionMessage`, none when null) and its containers stop
+   * within `graceSec`; resolves once they have. The critical pod admission handler's too, with its
+   * own reason (Preempting) and condition message.
    */
-  evict(message: string, graceSec: number, reason = 'Evicted', disruptionMessage = message): Promise<void> {
+  evict(message: string, graceSec: number, reason = 'Evicted', disruptionMessage: string | null = message): Promise<void> {
     this.failed = { reason, message };
-    this.disruption = { reason: 'TerminationByKubelet', message: disruptionMessage };
+    this.killedForGood = true;
+    if (disruptionMessage !== null) this.disruption = { reason: 'TerminationByKubelet', message: disruptionMessage };
     return new Promise((resolve) => {
       if (this.eviction) this.eviction.waiters.push(resolve);
       else this.eviction = { graceSec, waiters: [resolve] };
