@@ -33,8 +33,6 @@ async function main(): Promise<void> {
     return;
   }
   const client = connect(loadKubeconfig(findKubeconfig(flags.kubeconfig || undefined)), parseTransport(flags['api-transport']), schedulerUserAgent());
-  // (made beside the scheduler's start: a self-signed pair's RSA keys take a few hundred ms)
-  const serving = startDelegatedServing(flags, { pairName: 'kube-scheduler', userAgent: schedulerUserAgent() });
   const s = new Scheduler(client, {
     schedulerName: flags['scheduler-name'],
     leaderElect: flags['leader-elect'],
@@ -49,6 +47,8 @@ async function main(): Promise<void> {
       process.exit(1);
     },
   });
+  // (made beside the scheduler's start: a self-signed pair's RSA keys take a few hundred ms)
+  const serving = startDelegatedServing(flags, { pairName: 'kube-scheduler', userAgent: schedulerUserAgent(), health: s.healthChecks() });
   const stop = async () => {
     await s.stop();
     (await serving.catch(() => undefined))?.close();

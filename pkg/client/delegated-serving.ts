@@ -16,6 +16,7 @@ import type { ReviewPoster } from '../util/review-cache.js';
 import { startSecureServing } from '../util/secure-serving.js';
 import { servingCert } from '../util/serving-cert.js';
 import { loadKubeconfig } from './kubeconfig.js';
+import type { HealthChecks } from '../apiserver/rest/health-checks.js';
 import { Informer } from './informer.js';
 import { isNotFound, RestClient, type ResourceRef } from './rest-client.js';
 import type { KubeObject } from '../api/types.js';
@@ -49,7 +50,7 @@ export interface SecureServingFlagValues {
 }
 
 /** Starts the component's secure port as its flags say; the clients it made are closed with `close`. */
-export async function startDelegatedServing(flags: SecureServingFlagValues, o: { pairName: string; userAgent: string; configz?: () => unknown }): Promise<{ port: number; close(): void } | undefined> {
+export async function startDelegatedServing(flags: SecureServingFlagValues, o: { pairName: string; userAgent: string; configz?: () => unknown; health?: HealthChecks }): Promise<{ port: number; close(): void } | undefined> {
   const port = flags['secure-port'];
   if (port === 0) return undefined;
   if (port < 0 || port > 65535 || !Number.isInteger(port)) throw new FlagError(`--secure-port ${port} must be between 0 and 65535, inclusive. 0 for turning off secure port`);
@@ -73,7 +74,7 @@ export async function startDelegatedServing(flags: SecureServingFlagValues, o: {
     servingCert({ certFile: flags['tls-cert-file'] || undefined, keyFile: flags['tls-private-key-file'] || undefined, certDir: flags['cert-dir'] || undefined, pairName: o.pairName, bindAddress: flags['bind-address'] }),
   ]);
   const auth = new DelegatingAuth({ tokenReviews, accessReviews, alwaysAllowPaths: flags['authorization-always-allow-paths'] });
-  const { server, port: bound, setClientCA } = await startSecureServing({ host: flags['bind-address'], port, certKey, auth, clientCA, dynamicClientCA: !!inCluster, configz: o.configz });
+  const { server, port: bound, setClientCA } = await startSecureServing({ host: flags['bind-address'], port, certKey, auth, clientCA, dynamicClientCA: !!inCluster, configz: o.configz, health: o.health });
   const followed = inCluster ? followClientCA(inCluster, setClientCA) : undefined;
   log.info('Serving securely', { address: `${flags['bind-address']}:${bound}` });
   return {

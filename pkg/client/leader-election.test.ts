@@ -117,6 +117,24 @@ describe('LeaderElector', () => {
     await e.stop(false);
   });
 
+  it("the leaderElection health check (client-go's HealthzAdaptor): a leader not seen renewing for its lease duration plus the tolerance is unhealthy; a standby is healthy", async () => {
+    const { client } = leaseStore();
+    const { e } = elector(client, 'a');
+    const b = elector(client, 'b');
+    e.start();
+    await vi.advanceTimersByTimeAsync(1);
+    b.e.start();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(e.isLeader).toBe(true);
+    expect(() => e.check(20_000)).not.toThrow();
+    // (a wedged process: the clock moves, no timer runs, no renewal happens)
+    vi.setSystemTime(Date.now() + 35_001);
+    expect(() => e.check(20_000)).toThrow('failed election to renew leadership on lease kube-controller-manager');
+    expect(() => b.e.check(20_000)).not.toThrow();
+    await e.stop(false);
+    await b.e.stop(false);
+  });
+
   it('a standby takes the lease over once it has not changed for the lease duration, not before', async () => {
     const { client } = leaseStore();
     const a = elector(client, 'a');

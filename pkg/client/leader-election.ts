@@ -60,6 +60,16 @@ export class LeaderElector {
     return this.leading;
   }
 
+  /**
+   * The leaderElection health check (client-go's HealthzAdaptor over LeaderElector.Check): a
+   * leader whose lease was last seen renewed more than its duration plus `maxTolerableExpiredMs`
+   * ago is wedged; a candidate is healthy.
+   */
+  check(maxTolerableExpiredMs: number): void {
+    if (!this.leading) return;
+    if (Date.now() - this.observed.at > this.cfg.leaseDurationSec * 1000 + maxTolerableExpiredMs) throw new Error(`failed election to renew leadership on lease ${this.cfg.name}`);
+  }
+
   start(): void {
     void this.tick();
   }
@@ -149,7 +159,9 @@ export class LeaderElector {
       if (!isNotFound(e)) throw e;
       const spec: LeaseSpec = { holderIdentity: identity, leaseDurationSeconds: leaseDurationSec, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 };
       try {
-        await this.client.create(Leases, namespace, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec });
+        const created = await this.client.create(Leases, namespace, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec });
+        // (as client-go's setObservedRecord after a create)
+        this.observed = { rv: created.metadata?.resourceVersion ?? '', at: Date.now() };
         return true;
       } catch (e2) {
         if (e2 instanceof StatusError && e2.code === 409) return false;

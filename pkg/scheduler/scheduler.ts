@@ -30,6 +30,14 @@ import { isPodTerminal } from '../api/pod-phase.js';
 export { defaultSchedulerConfig, type SchedulerConfig } from './scheduler-config.js';
 
 const log = logger('scheduler');
+/** The leader election watchdog's tolerance past an unrenewed lease (kube-scheduler's NewLeaderHealthzAdaptor(time.Second * 20)). */
+const LEADER_WATCHDOG_MS = 20_000;
+
+/** One named health check: resolves when healthy, throws with the reason otherwise (healthz.HealthChecker). */
+export interface HealthCheck {
+  name: string;
+  check(): void | Promise<void>;
+}
 
 export class Scheduler {
   private readonly cache = new SchedulerCache();
@@ -45,6 +53,8 @@ export class Scheduler {
   private readonly finder: NodeFinder;
   private queue: SchedulingQueue;
   private elector: LeaderElector | undefined;
+  /** Set once the informers' first lists are handled (sched-handler-sync). */
+  private handlersSynced = false;
   private leading = false;
   private running = false;
   private stopped = false;
@@ -98,6 +108,7 @@ export class Scheduler {
     this.podInformer.start();
     for (const inf of [this.claimInformer, this.volumeInformer, this.classInformer] as Informer[]) inf.start();
     await Promise.all([this.nodeInformer.hasSynced(), this.podInformer.hasSynced(), this.lister.start(), this.claimInformer.hasSynced(), this.volumeInformer.hasSynced(), this.classInformer.hasSynced()]);
+    this.handlersSynced = true;
     if (!this.cfg.leaderElect) {
       this.startLeading();
       return;
@@ -116,6 +127,29 @@ export class Scheduler {
       },
     });
     this.elector.start();
+  }
+
+  /**
+   * kube-scheduler 1.32's health checks (cmd/kube-scheduler/app/server.go Run): /healthz has the
+   * leader election watchdog (NewLeaderHealthzAdaptor(20 s), with leader election on), /livez none
+   * (the ping check alone), /readyz the watchdog, shutdown, and sched-handler-sync, healthy once
+   * the informers' first lists are handled.
+   */
+  healthChecks(): { healthz: HealthCheck[]; livez: HealthCheck[]; readyz: HealthCheck[] } {
+    const watchdog: HealthCheck[] = this.cfg.leaderElect ? [{ name: 'leaderElection', check: () => this.elector?.check(LEADER_WATCHDOG_MS) }] : [];
+    const shutdown: HealthCheck = {
+      name: 'shutdown',
+      check: () => {
+        if (this.stopped) throw new Error('process is shutting down');
+      },
+    };
+    const handlerSync: HealthCheck = {
+      name: 'sched-handler-sync',
+      check: () => {
+        if (!this.handlersSynced) throw new Error('handlers are not fully synchronized');
+      },
+    };
+    return { healthz: watchdog, livez: [], readyz: [...watchdog, shutdown, handlerSync] };
   }
 
   /** Stops scheduling; `release` gives up the lease at once (a crash would not). */

@@ -116,6 +116,52 @@ describe('the serving pair', () => {
   }, 30_000);
 });
 
+describe('named health checks', () => {
+  it("serves them as k8s.io/apiserver's healthz handlers: ok, ?verbose, a failure withheld with 500, ?exclude, one check by name (not always allowed), ping where none", async () => {
+    let synced = false;
+    const auth = new DelegatingAuth({ tokenReviews: async () => ({ status: { authenticated: true, user: { username: 'reader', groups: [] } } }), accessReviews: async (_p, body) => ({ status: { allowed: (body as { spec: { user: string } }).spec.user === 'reader' } }) });
+    const health = {
+      healthz: [{ name: 'leaderElection', check: () => {} }],
+      livez: [],
+      readyz: [
+        { name: 'leaderElection', check: () => {} },
+        {
+          name: 'sched-handler-sync',
+          check: () => {
+            if (!synced) throw new Error('handlers are not fully synchronized');
+          },
+        },
+      ],
+    };
+    const s = await startSecureServing({ host: '127.0.0.1', port: 0, certKey: await servingCert({ pairName: 'kube-scheduler', bindAddress: '127.0.0.1' }), auth, health });
+    const at = (path: string, token?: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: s.port, path, rejectUnauthorized: false, agent: false, headers: token ? { Authorization: `Bearer ${token}` } : {} }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode!, body }));
+        }).on('error', reject).end();
+      });
+    try {
+      expect(await at('/healthz')).toEqual({ status: 200, body: 'ok' });
+      expect(await at('/healthz?verbose')).toEqual({ status: 200, body: '[+]leaderElection ok\nhealthz check passed\n' });
+      expect(await at('/livez?verbose')).toEqual({ status: 200, body: '[+]ping ok\nlivez check passed\n' });
+      expect(await at('/readyz')).toEqual({ status: 500, body: '[+]leaderElection ok\n[-]sched-handler-sync failed: reason withheld\nreadyz check failed\n' });
+      expect(await at('/readyz?exclude=sched-handler-sync&exclude=nope')).toEqual({ status: 200, body: 'ok' });
+      expect(await at('/readyz?exclude=sched-handler-sync&verbose')).toEqual({ status: 200, body: '[+]leaderElection ok\n[+]sched-handler-sync excluded: ok\nreadyz check passed\n' });
+      // (a single check is not an always-allowed path: anonymous is refused, an authorized user reads the reason)
+      expect((await at('/readyz/sched-handler-sync')).status).toBe(403);
+      expect(await at('/readyz/sched-handler-sync', 't')).toEqual({ status: 500, body: 'internal server error: handlers are not fully synchronized\n' });
+      expect(await at('/livez/ping', 't')).toEqual({ status: 200, body: 'ok' });
+      expect(await at('/healthz/nope', 't')).toEqual({ status: 404, body: '404 page not found\n' });
+      synced = true;
+      expect(await at('/readyz')).toEqual({ status: 200, body: 'ok' });
+    } finally {
+      s.server.close();
+      s.server.closeAllConnections();
+    }
+  }, 30_000);
+});
+
 describe('client certificates', () => {
   it('a certificate the client CA signed names its user (CN, O groups), authorized as any user; one of another CA is 401; none is anonymous', async () => {
     const { ensureKubeletClientCert, ensurePki } = await import('../apiserver/pki.js');

@@ -1,14 +1,16 @@
 // kube-scheduler's (10259) and kube-controller-manager's (10257) secure port as 1.32 serves it:
 // HTTPS with the serving pair of serving-cert.ts, every request authenticated and authorized
 // (delegating-auth.ts) before its route, then /metrics (prom-client's default registry, process
-// metrics collected once per process), /healthz, /livez and /readyz ('ok'), and /configz when the
-// component gives one; any other path is Go's '404 page not found'.
+// metrics collected once per process), /healthz, /livez and /readyz (the component's named checks
+// as k8s.io/apiserver's healthz handlers serve them: ?verbose, ?exclude=NAME, /readyz/NAME; else
+// 'ok'), and /configz when the component gives one; any other path is Go's '404 page not found'.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { collectDefaultMetrics, register } from 'prom-client';
 import './build-info-metric.js';
+import { matchHealthPath, serveHealth, type HealthCheck, type HealthChecks } from '../apiserver/rest/health-checks.js';
 import type { DelegatingAuth } from './delegating-auth.js';
 import { metricsText } from './prom-text.js';
 import { logger } from './log.js';
@@ -31,7 +33,12 @@ export interface SecureServingOptions {
   dynamicClientCA?: boolean;
   /** /configz's document ({"componentconfig": ...}), read at each request. */
   configz?: () => unknown;
+  /** The named checks of /healthz, /livez and /readyz (healthz.InstallHandler and its kin); none: each answers 'ok' alone. */
+  health?: HealthChecks;
 }
+
+/** An endpoint with no check has the ping check alone, as healthz.InstallPathHandler installs it. */
+const PING: HealthCheck = { name: 'ping', check: () => {} };
 
 /**
  * A plain HTTP request on the HTTPS port gets Go's answer (net/http's conn.serve, when the TLS
@@ -72,10 +79,20 @@ export function startSecureServing(o: SecureServingOptions): Promise<SecureServe
   // for then, and with a CA to come one is asked for but not looked at until the CA is there)
   let clientCA = o.clientCA;
   const clientAuth = clientCA || o.dynamicClientCA ? { requestCert: true, rejectUnauthorized: false, ...(clientCA ? { ca: clientCA } : {}) } : {};
-  const route = (path: string, res: ServerResponse) => {
+  const route = (path: string, query: URLSearchParams, res: ServerResponse) => {
     if (path === '/metrics') {
       metricsText(register).then(
         (t) => text(res, 200, t, register.contentType),
+        (e: Error) => text(res, 500, e.message),
+      );
+      return;
+    }
+    const health = o.health && matchHealthPath(path);
+    if (health) {
+      const withPing = (list: HealthCheck[]) => (list.length ? list : [PING]);
+      const checks: HealthChecks = { healthz: withPing(o.health!.healthz), livez: withPing(o.health!.livez), readyz: withPing(o.health!.readyz) };
+      serveHealth(checks, health, query, res).then(
+        (served) => served || text(res, 404, '404 page not found\n'),
         (e: Error) => text(res, 500, e.message),
       );
       return;
@@ -93,7 +110,7 @@ export function startSecureServing(o: SecureServingOptions): Promise<SecureServe
     if (ca && !socket.authorized && socket.getPeerCertificate?.()?.raw) return text(res, 401, `${JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 })}\n`, 'application/json');
     const d = await o.auth.check(req.headers.authorization, req.method ?? 'GET', path, ca ? x509User(socket) : undefined);
     if (!d.ok) return text(res, d.code, d.body, d.contentType);
-    route(path, res);
+    route(path, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''), res);
   };
   const server = createServer({ cert: o.certKey.cert, key: o.certKey.key, ...clientAuth }, (req, res) => {
     serve(req, res).catch((e: Error) => {

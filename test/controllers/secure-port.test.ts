@@ -129,6 +129,32 @@ describe('kube-scheduler and kube-controller-manager secure ports', () => {
     }
   }, 90_000);
 
+  it("the scheduler's /healthz, /livez and /readyz have kube-scheduler 1.32's named checks", async () => {
+    const sched = await startComponent('scheduler');
+    const plain = await startComponent('scheduler', ['--leader-elect=false']);
+    try {
+      const url = (c: Running, p: string) => `https://127.0.0.1:${c.port}${p}`;
+      await eventually(async () => (await scrape(url(sched, '/readyz'))).body === 'ok', { timeoutMs: 20_000, what: 'the scheduler ready' });
+      expect(await scrape(url(sched, '/healthz?verbose'))).toMatchObject({ status: 200, body: '[+]leaderElection ok\nhealthz check passed\n' });
+      expect(await scrape(url(sched, '/livez?verbose'))).toMatchObject({ status: 200, body: '[+]ping ok\nlivez check passed\n' });
+      expect(await scrape(url(sched, '/readyz?verbose'))).toMatchObject({ status: 200, body: '[+]leaderElection ok\n[+]shutdown ok\n[+]sched-handler-sync ok\nreadyz check passed\n' });
+      expect(await scrape(url(sched, '/readyz?verbose&exclude=shutdown'))).toMatchObject({ status: 200, body: '[+]leaderElection ok\n[+]shutdown excluded: ok\n[+]sched-handler-sync ok\nreadyz check passed\n' });
+      // (one check by name is not an always-allowed path)
+      expect((await scrape(url(sched, '/readyz/sched-handler-sync'))).status).toBe(403);
+      expect(await scrape(url(sched, '/readyz/sched-handler-sync'), cp.config.token)).toMatchObject({ status: 200, body: 'ok' });
+      expect(await scrape(url(sched, '/healthz/leaderElection'), cp.config.token)).toMatchObject({ status: 200, body: 'ok' });
+      // Without leader election: no watchdog, /healthz has the ping check alone.
+      await eventually(async () => (await scrape(url(plain, '/readyz'))).body === 'ok', { timeoutMs: 20_000, what: 'the scheduler without leader election ready' });
+      expect((await scrape(url(plain, '/healthz?verbose'))).body).toBe('[+]ping ok\nhealthz check passed\n');
+      expect((await scrape(url(plain, '/readyz?verbose'))).body).toBe('[+]shutdown ok\n[+]sched-handler-sync ok\nreadyz check passed\n');
+    } finally {
+      for (const c of [sched, plain]) {
+        c.child.kill('SIGTERM');
+        await c.exited;
+      }
+    }
+  }, 90_000);
+
   it('each exits with status 1 when another takes its lease, saying so as 1.32 does', async () => {
     const sched = await startComponent('scheduler', ['--leader-elect-retry-period', '1']);
     const cm = await startComponent('controller-manager');
