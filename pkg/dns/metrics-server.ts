@@ -3,7 +3,8 @@
 // agent runs it beside its cluster DNS, on the same address, port 9153 (kube-dns's metrics port).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { metricsText } from '../util/prom-text.js';
+import { logger } from '../util/log.js';
+import { serveMetricsPage } from '../util/prom-text.js';
 import type { DnsMetrics } from './metrics.js';
 
 /** The port of the Corefile's `prometheus :9153`, kube-dns's metrics port. */
@@ -29,10 +30,7 @@ export class DnsMetricsServer {
     const server = createServer((req, res) => {
       req.resume();
       if ((req.url ?? '/').split('?')[0] !== '/metrics') return void res.writeHead(404, TEXT).end('404 page not found\n');
-      void metricsText(this.metrics.registry).then(
-        (text) => res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(text),
-        (e: Error) => res.writeHead(500, TEXT).end(`${e.message}\n`),
-      );
+      void serveMetricsPage(this.metrics.registry, res, logger('dns'));
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

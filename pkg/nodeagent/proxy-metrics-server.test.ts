@@ -1,7 +1,8 @@
 // kube-proxy's metrics server (serveMetrics on --metrics-bind-address): /metrics with the
 // proxy's own registry, /healthz with the ping check alone, /proxyMode; and the :10256 health
 // server's answers counted in kubeproxy_proxy_healthz_total and kubeproxy_proxy_livez_total.
-import { afterEach, describe, expect, it } from 'vitest';
+import { Gauge } from 'prom-client';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProxierHealth, ProxierHealthServer } from '../network/proxier-health.js';
 import { ProxyMetrics } from '../network/proxy-metrics.js';
 import { parseBindAddress, ProxyMetricsServer } from './proxy-metrics-server.js';
@@ -95,5 +96,25 @@ describe('kube-proxy\'s metrics server', () => {
     expect(text).toContain('kubeproxy_proxy_healthz_total{code="200"} 1\n');
     expect(text).toContain('kubeproxy_proxy_healthz_total{code="503"} 1\n');
     expect(text).toContain('kubeproxy_proxy_livez_total{code="200"} 1\n');
+  });
+});
+
+describe('kube-proxy\'s metrics server with a collector that fails', () => {
+  it('answers 500 with promhttp\'s error text, as legacyregistry.Handler, and logs the metric', async () => {
+    const { metrics, get } = await serve();
+    new Gauge({ name: 'kubeproxy_broken', help: 'h', registers: [metrics.registry], collect: () => { throw new Error('no conntrack table'); } });
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+    let r: { code: number; type: string | null; body: string };
+    try {
+      r = await get('/metrics');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(r.code).toBe(500);
+    expect(r.type).toBe('text/plain; charset=utf-8');
+    expect(r.body).toBe('An error has occurred while serving metrics:\n\n1 error(s) occurred:\n* error collecting metric Desc{fqName: "kubeproxy_broken", help: "h", constLabels: {}, variableLabels: {}}: no conntrack table\n');
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'error gathering metrics');
+    expect(logged).toEqual([expect.objectContaining({ level: 'error', component: 'service-proxy', metric: 'kubeproxy_broken' })]);
   });
 });

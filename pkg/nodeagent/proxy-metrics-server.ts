@@ -1,4 +1,4 @@
-// kube-proxy's metrics server, as the 1.32 kube-proxy's serveMetrics runs it on
+// kube-proxy's metrics server, as the 1.32 kube-proxy's serveMetricsPage runs it on
 // --metrics-bind-address (default 127.0.0.1:10249): /metrics with the proxy's metrics
 // (pkg/network/proxy-metrics.ts), /healthz as healthz.InstallHandler with no checks of its own
 // (ping alone: "ok", ?verbose, /healthz/ping), /proxyMode ("iptables"), http.NotFound for the rest.
@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProxyMetrics } from '../network/proxy-metrics.js';
 import { logger } from '../util/log.js';
-import { metricsText } from '../util/prom-text.js';
+import { serveMetricsPage } from '../util/prom-text.js';
 import { healthzResponse } from './healthz.js';
 
 /** kube-proxy's default --metrics-bind-address. */
@@ -49,10 +49,7 @@ export class ProxyMetricsServer {
       req.resume();
       const url = new URL(req.url ?? '/', 'http://proxy');
       if (url.pathname === '/metrics') {
-        void metricsText(this.metrics.registry).then(
-          (text) => res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(text),
-          (e: Error) => res.writeHead(500, TEXT).end(`${e.message}\n`),
-        );
+        void serveMetricsPage(this.metrics.registry, res, logger('service-proxy'));
         return;
       }
       if (url.pathname === '/proxyMode') return void res.writeHead(200, TEXT).end(this.proxyMode);

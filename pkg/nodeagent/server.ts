@@ -19,7 +19,7 @@ import { Channel, exitStatus, frame, isCloseStdin, parseFrame, parseResize, STRE
 import { readLogFile } from '../runtime/logs.js';
 import { ContainerState, type AttachSession, type ExecSession } from '../runtime/types.js';
 import { logger } from '../util/log.js';
-import { metricsText } from '../util/prom-text.js';
+import { serveMetricsPage } from '../util/prom-text.js';
 import type { NodeAgent } from './agent.js';
 import { FORMER_LOGS_DIR, type PodWorker } from './pod-worker.js';
 import { UsageSampler } from './usage.js';
@@ -149,14 +149,8 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
         const items = [...agent.workers.values()].map((w) => ({ apiVersion: 'v1', kind: 'Pod', ...w.pod }));
         return void res.end(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items }));
       }
-      if (url.pathname === '/metrics') {
-        res.writeHead(200, { 'Content-Type': register.contentType });
-        return void res.end(await metricsText(register));
-      }
-      if (url.pathname === '/metrics/probes') {
-        res.writeHead(200, { 'Content-Type': probeRegistry.contentType });
-        return void res.end(await metricsText(probeRegistry));
-      }
+      if (url.pathname === '/metrics') return await serveMetricsPage(register, res, log);
+      if (url.pathname === '/metrics/probes') return await serveMetricsPage(probeRegistry, res, log);
       if (url.pathname === '/metrics/cadvisor' || url.pathname === '/metrics/resource') {
         // (cAdvisor's series of the pods cgroup, its tiers and the pods' cgroups: /metrics/cadvisor's alone)
         const above = url.pathname === '/metrics/cadvisor' ? { root: agent.qosCgroups.root, tiers: [agent.qosCgroups.tier('Burstable'), agent.qosCgroups.tier('BestEffort')] } : undefined;

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { goFloat, metricsText } from './prom-text.js';
+import type { Logger } from './log.js';
+import { GatherError, goFloat, metricsText, serveMetricsPage } from './prom-text.js';
 
 describe('goFloat', () => {
   it("writes a float as Go's strconv.FormatFloat(v, 'g', -1, 64) and expfmt's writeFloat do", () => {
@@ -116,5 +117,55 @@ describe('metricsText', () => {
     const registry = new Registry();
     new Counter({ name: 'c_total', help: 'c', labelNames: ['code'], registers: [registry] });
     expect(await metricsText(registry)).toBe('');
+  });
+});
+
+describe('a page a collector fails (promhttp HandlerOpts{}: HTTPErrorOnError)', () => {
+  const failing = () => {
+    const registry = new Registry();
+    new Gauge({ name: 'ok_gauge', help: 'fine', registers: [registry] }).set(1);
+    new Gauge({
+      name: 'broken_gauge',
+      help: 'reads a file',
+      labelNames: ['device', 'kind'],
+      registers: [registry],
+      collect() {
+        throw new Error('open /proc/nope: no such file or directory');
+      },
+    });
+    new Gauge({ name: 'late_gauge', help: 'h', registers: [registry], collect: () => Promise.reject(new Error('timed out')) });
+    return registry;
+  };
+
+  it('gathers every collector and fails with all their errors, in client_golang\'s words', async () => {
+    const err = await metricsText(failing()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatherError);
+    expect((err as GatherError).message).toBe(
+      '2 error(s) occurred:\n' +
+        '* error collecting metric Desc{fqName: "broken_gauge", help: "reads a file", constLabels: {}, variableLabels: {device,kind}}: open /proc/nope: no such file or directory\n' +
+        '* error collecting metric Desc{fqName: "late_gauge", help: "h", constLabels: {}, variableLabels: {}}: timed out',
+    );
+  });
+
+  it('answers 500 with promhttp\'s text and logs each failed collector by name', async () => {
+    const lines: { msg: string; fields: Record<string, unknown> }[] = [];
+    const log = { error: (msg: string, fields: Record<string, unknown> = {}) => lines.push({ msg, fields }) } as unknown as Logger;
+    const res = { headersSent: false, code: 0, headers: {} as Record<string, string>, body: '', writeHead(code: number, headers: Record<string, string>) { this.code = code; this.headers = headers; }, end(body: string) { this.body = body; } };
+    await serveMetricsPage(failing(), res, log);
+    expect(res.code).toBe(500);
+    expect(res.headers).toEqual({ 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    expect(res.body).toMatch(/^An error has occurred while serving metrics:\n\n2 error\(s\) occurred:\n\* error collecting metric Desc\{fqName: "broken_gauge".*timed out\n$/s);
+    expect(lines).toEqual([
+      { msg: 'error gathering metrics', fields: { metric: 'broken_gauge', err: 'error collecting metric Desc{fqName: "broken_gauge", help: "reads a file", constLabels: {}, variableLabels: {device,kind}}: open /proc/nope: no such file or directory' } },
+      { msg: 'error gathering metrics', fields: { metric: 'late_gauge', err: 'error collecting metric Desc{fqName: "late_gauge", help: "h", constLabels: {}, variableLabels: {}}: timed out' } },
+    ]);
+  });
+
+  it('serves a page gathered whole as before', async () => {
+    const registry = new Registry();
+    new Gauge({ name: 'ok_gauge', help: 'fine', registers: [registry] }).set(1);
+    const res = { headersSent: false, code: 0, headers: {} as Record<string, string>, body: '', writeHead(code: number, headers: Record<string, string>) { this.code = code; this.headers = headers; }, end(body: string) { this.body = body; } };
+    await serveMetricsPage(registry, res, {} as Logger);
+    expect([res.code, res.headers['Content-Type'], res.body]).toEqual([200, registry.contentType, '# HELP ok_gauge fine\n# TYPE ok_gauge gauge\nok_gauge 1\n']);
   });
 });

@@ -6,6 +6,7 @@
 // Prometheus, and relabelling rules that keep or drop buckets by their le match 1.32's strings.
 // Work done per scrape only, never per request.
 import type { Registry } from 'prom-client';
+import type { Logger } from './log.js';
 
 /** writeFloat: 1, 0 and -1 as they are, NaN, +Inf, -Inf, else strconv.FormatFloat(v, 'g', -1, 64). */
 export function goFloat(v: number): string {
@@ -40,6 +41,8 @@ function labelValue(name: string, v: string | number): string {
 const escapeHelp = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 
 type Labels = Record<string, string | number>;
+/** What metricsText reads of a prom-client metric. */
+type CollectedMetric = { name: string; help: string; labelNames?: readonly string[]; get(): Promise<Family>; getForPromString?(): Promise<Family> };
 type Sample = { metricName?: string; labels?: Labels; sharedLabels?: Labels; value: number };
 type Family = { name: string; help: string; type: string; values: Sample[] };
 
@@ -124,9 +127,17 @@ function seriesOfFamily(f: Family): Series[] {
  * label); values and float labels in Go's form.
  */
 export async function metricsText(registry: Registry): Promise<string> {
-  const metrics = registry.getMetricsAsArray() as unknown as { get(): Promise<Family>; getForPromString?(): Promise<Family> }[];
+  const metrics = registry.getMetricsAsArray() as unknown as CollectedMetric[];
   // (getForPromString: a histogram's buckets with the series' labels shared, not copied into each)
-  const families = await Promise.all(metrics.map((m) => (m.getForPromString ? m.getForPromString() : m.get())));
+  const settled = await Promise.allSettled(metrics.map((m) => (m.getForPromString ? m.getForPromString() : m.get())));
+  // (Registry.Gather: every collector is asked; those that fail are errors of the gathering as a whole)
+  const errors: { metric: string; message: string }[] = [];
+  const families: Family[] = [];
+  settled.forEach((r, i) => {
+    if (r.status === 'fulfilled') families.push(r.value);
+    else errors.push({ metric: metrics[i]!.name, message: `error collecting metric ${descString(metrics[i]!)}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}` });
+  });
+  if (errors.length) throw new GatherError(errors);
   families.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: string[] = [];
   for (const f of families) {
@@ -135,4 +146,47 @@ export async function metricsText(registry: Registry): Promise<string> {
     for (const series of seriesOfFamily(f)) for (const line of series.lines) out.push(line);
   }
   return out.length ? `${out.join('\n')}\n` : '';
+}
+
+/** client_golang's Desc.String() of a metric: its name, help and label names (prom-client metrics have no constant labels). */
+function descString(m: CollectedMetric): string {
+  return `Desc{fqName: ${JSON.stringify(m.name)}, help: ${JSON.stringify(m.help)}, constLabels: {}, variableLabels: {${(m.labelNames ?? []).join(',')}}}`;
+}
+
+/** The collectors that failed while a page was gathered: prometheus.MultiError's words, the failed metrics' names kept. */
+export class GatherError extends Error {
+  constructor(readonly errors: { metric: string; message: string }[]) {
+    super(`${errors.length} error(s) occurred:${errors.map((e) => `\n* ${e.message}`).join('')}`);
+    this.name = 'GatherError';
+  }
+}
+
+/** What serveMetricsPage needs of an HTTP response. */
+interface MetricsResponse {
+  headersSent: boolean;
+  writeHead(code: number, headers: Record<string, string>): unknown;
+  end(body: string): unknown;
+}
+
+/**
+ * Answers a /metrics request with the registry's page, as component-base's legacyregistry.Handler
+ * (promhttp.HandlerFor with HandlerOpts{}: ErrorHandling HTTPErrorOnError) answers: a page that
+ * cannot be gathered whole is a 500 with promhttp's httpError text, "An error has occurred while
+ * serving metrics:" and the gathering's errors, and no page. Each failed collector is logged by
+ * name, which promhttp leaves to an ErrorLog kube does not set.
+ */
+export async function serveMetricsPage(registry: Registry, res: MetricsResponse, log: Logger): Promise<void> {
+  let text: string;
+  try {
+    text = await metricsText(registry);
+  } catch (e) {
+    if (e instanceof GatherError) for (const { metric, message } of e.errors) log.error('error gathering metrics', { metric, err: message });
+    else log.error('error gathering metrics', { err: e instanceof Error ? e.message : String(e) });
+    // (http.Error: text/plain, nosniff, the message and a newline)
+    if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    res.end(`An error has occurred while serving metrics:\n\n${e instanceof Error ? e.message : String(e)}\n`);
+    return;
+  }
+  res.writeHead(200, { 'Content-Type': registry.contentType });
+  res.end(text);
 }

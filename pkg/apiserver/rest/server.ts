@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Gauge, register } from 'prom-client';
 import type { KubeObject } from '../../api/types.js';
 import { logger } from '../../util/log.js';
-import { metricsText } from '../../util/prom-text.js';
+import { serveMetricsPage } from '../../util/prom-text.js';
 import { isLogsPath, serveLogs } from './logs-handler.js';
 import type { Authorizer } from '../authorizer.js';
 import type { FlowRequest } from '../flowcontrol-config.js';
@@ -512,11 +512,7 @@ export class RestServer {
         res.end(data);
         return;
       }
-      if (path === '/metrics') {
-        res.writeHead(200, { 'Content-Type': register.contentType });
-        res.end(await metricsText(register));
-        return;
-      }
+      if (path === '/metrics') return await serveMetricsPage(register, res, log);
       if (this.deps.logsDir && isLogsPath(path)) return await serveLogs(this.deps.logsDir, path, url.searchParams.toString(), req, res);
       if (path === '/api' || path === '/api/' || path === '/apis' || path === '/apis/') {
         const legacy = path.startsWith('/api/') || path === '/api';
