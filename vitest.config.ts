@@ -13,17 +13,29 @@ const ISOLATED_UNIT_FILES = ['pkg/util/memory-reducer.test.ts'];
 const NODE_DIRS = ['test/nodeagent', 'test/network', 'test/runtime', 'test/lab'];
 
 /**
+ * Whether a test file starts a node: a test cluster, or `tsctl up` with its node agent (one of
+ * its default components; an up whose every `--components` list leaves `nodeagent` out starts
+ * only control-plane processes).
+ */
+function startsNode(source: string): boolean {
+  if (/\bstartCluster\(/.test(source)) return true;
+  if (!/\['up'|'up',/.test(source)) return false;
+  const lists = [...source.matchAll(/'--components',\s*'([^']*)'/g)].map((m) => m[1]!.split(','));
+  return lists.length === 0 || lists.some((l) => l.includes('nodeagent'));
+}
+
+/**
  * Integration files that start only control planes (etcd, apiserver, controllers, kubectl as a
  * client) on loopback ports of their own: they share no kernel state, so scripts/test.sh runs them
- * two at a time. A file elsewhere that starts a node (a test cluster, `tsctl up`) runs with the
- * node suites, one at a time.
+ * two at a time. A file elsewhere that starts a node (startsNode) runs with the node suites, one
+ * at a time.
  */
 const ROOT = dirname(fileURLToPath(import.meta.url));
 const CONTROL_PLANE_FILES = (readdirSync(join(ROOT, 'test'), { recursive: true }) as string[])
   .filter((f) => f.endsWith('.test.ts'))
   .map((f) => `test/${f}`)
   .filter((f) => !NODE_DIRS.some((d) => f.startsWith(`${d}/`)))
-  .filter((f) => !/\bstartCluster\(|\['up'|'up',/.test(readFileSync(join(ROOT, f), 'utf8')))
+  .filter((f) => !startsNode(readFileSync(join(ROOT, f), 'utf8')))
   .sort();
 
 export default defineConfig({
