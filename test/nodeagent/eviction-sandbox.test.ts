@@ -79,6 +79,13 @@ describe('the sandbox of an ended pod', () => {
     } finally {
       c.agent.setEvictionSettings({ ...c.cfg.eviction, containerGCPeriodMs: 3_600_000 });
     }
+    // An agent restarted with nothing of the pod left on the node starts nothing of it, and its
+    // status keeps the pod IP it had.
+    await c.restartAgent();
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await sandboxesOf(uid)).toEqual([]);
+    expect(await containersOf(uid)).toEqual([]);
+    expect(await podStatus(c, 'evictee')).toMatchObject({ phase: 'Failed', reason: 'Evicted', podIP: running!.ip });
     await c.cp.admin.delete(Pods, 'default', 'evictee', { gracePeriodSeconds: 0 });
   }, 120_000);
 
