@@ -150,7 +150,8 @@ export async function startAgentServer(agent: NodeAgent, opts: { host: string; p
         return void res.end(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items }));
       }
       if (url.pathname === '/metrics') return await serveMetricsPage(register, res, log);
-      if (url.pathname === '/metrics/probes') return await serveMetricsPage(probeRegistry, res, log);
+      // (the kubelet's prober metrics handler: ContinueOnError)
+      if (url.pathname === '/metrics/probes') return await serveMetricsPage(probeRegistry, res, log, { continueOnError: true });
       if (url.pathname === '/metrics/cadvisor' || url.pathname === '/metrics/resource') {
         // (cAdvisor's series of the pods cgroup, its tiers and the pods' cgroups: /metrics/cadvisor's alone)
         const above = url.pathname === '/metrics/cadvisor' ? { root: agent.qosCgroups.root, tiers: [agent.qosCgroups.tier('Burstable'), agent.qosCgroups.tier('BestEffort')] } : undefined;

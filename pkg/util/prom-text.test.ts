@@ -161,6 +161,19 @@ describe('a page a collector fails (promhttp HandlerOpts{}: HTTPErrorOnError)', 
     ]);
   });
 
+  it('serves the families it could gather with continueOnError (the kubelet\'s /metrics/probes: ContinueOnError), the error when there are none', async () => {
+    const lines: string[] = [];
+    const log = { error: (msg: string, fields: Record<string, unknown> = {}) => lines.push(`${msg} ${String(fields.metric)}`) } as unknown as Logger;
+    const res = { headersSent: false, code: 0, headers: {} as Record<string, string>, body: '', writeHead(code: number, headers: Record<string, string>) { this.code = code; this.headers = headers; }, end(body: string) { this.body = body; } };
+    await serveMetricsPage(failing(), res, log, { continueOnError: true });
+    expect([res.code, res.body]).toEqual([200, '# HELP ok_gauge fine\n# TYPE ok_gauge gauge\nok_gauge 1\n']);
+    expect(lines).toEqual(['error gathering metrics broken_gauge', 'error gathering metrics late_gauge']);
+    const none = new Registry();
+    new Gauge({ name: 'only_broken', help: 'h', registers: [none], collect: () => { throw new Error('boom'); } });
+    await serveMetricsPage(none, res, log, { continueOnError: true });
+    expect([res.code, res.body]).toEqual([500, 'An error has occurred while serving metrics:\n\n1 error(s) occurred:\n* error collecting metric Desc{fqName: "only_broken", help: "h", constLabels: {}, variableLabels: {}}: boom\n']);
+  });
+
   it('serves a page gathered whole as before', async () => {
     const registry = new Registry();
     new Gauge({ name: 'ok_gauge', help: 'fine', registers: [registry] }).set(1);

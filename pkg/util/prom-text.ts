@@ -127,6 +127,13 @@ function seriesOfFamily(f: Family): Series[] {
  * label); values and float labels in Go's form.
  */
 export async function metricsText(registry: Registry): Promise<string> {
+  const { text, errors } = await gather(registry);
+  if (errors.length) throw new GatherError(errors);
+  return text;
+}
+
+/** The page of the families that could be gathered, and the errors of those that could not. */
+async function gather(registry: Registry): Promise<{ text: string; errors: { metric: string; message: string }[] }> {
   const metrics = registry.getMetricsAsArray() as unknown as CollectedMetric[];
   // (getForPromString: a histogram's buckets with the series' labels shared, not copied into each)
   const settled = await Promise.allSettled(metrics.map((m) => (m.getForPromString ? m.getForPromString() : m.get())));
@@ -137,7 +144,6 @@ export async function metricsText(registry: Registry): Promise<string> {
     if (r.status === 'fulfilled') families.push(r.value);
     else errors.push({ metric: metrics[i]!.name, message: `error collecting metric ${descString(metrics[i]!)}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}` });
   });
-  if (errors.length) throw new GatherError(errors);
   families.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: string[] = [];
   for (const f of families) {
@@ -145,7 +151,7 @@ export async function metricsText(registry: Registry): Promise<string> {
     out.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`);
     for (const series of seriesOfFamily(f)) for (const line of series.lines) out.push(line);
   }
-  return out.length ? `${out.join('\n')}\n` : '';
+  return { text: out.length ? `${out.join('\n')}\n` : '', errors };
 }
 
 /** client_golang's Desc.String() of a metric: its name, help and label names (prom-client metrics have no constant labels). */
@@ -169,24 +175,31 @@ interface MetricsResponse {
 }
 
 /**
- * Answers a /metrics request with the registry's page, as component-base's legacyregistry.Handler
- * (promhttp.HandlerFor with HandlerOpts{}: ErrorHandling HTTPErrorOnError) answers: a page that
- * cannot be gathered whole is a 500 with promhttp's httpError text, "An error has occurred while
- * serving metrics:" and the gathering's errors, and no page. Each failed collector is logged by
- * name, which promhttp leaves to an ErrorLog kube does not set.
+ * Answers a /metrics request with the registry's page, as promhttp.HandlerFor answers for kube's
+ * components. With the default ErrorHandling, HTTPErrorOnError (component-base's
+ * legacyregistry.Handler, which the apiserver, scheduler, controller manager, kube-proxy and the
+ * kubelet's /metrics serve; CoreDNS's prometheus plugin too), a page that cannot be gathered whole
+ * is a 500 with promhttp's httpError text, "An error has occurred while serving metrics:" and the
+ * gathering's errors. With `continueOnError` (the kubelet's /metrics/probes, /metrics/cadvisor and
+ * /metrics/resource: HandlerOpts{ErrorHandling: ContinueOnError}) the families that could be
+ * gathered are served, and the error only when there are none. Either way each failed collector
+ * is logged by name, which promhttp leaves to an ErrorLog kube does not set.
  */
-export async function serveMetricsPage(registry: Registry, res: MetricsResponse, log: Logger): Promise<void> {
-  let text: string;
+export async function serveMetricsPage(registry: Registry, res: MetricsResponse, log: Logger, opts: { continueOnError?: boolean } = {}): Promise<void> {
+  let page: { text: string; errors: { metric: string; message: string }[] };
   try {
-    text = await metricsText(registry);
+    page = await gather(registry);
   } catch (e) {
-    if (e instanceof GatherError) for (const { metric, message } of e.errors) log.error('error gathering metrics', { metric, err: message });
-    else log.error('error gathering metrics', { err: e instanceof Error ? e.message : String(e) });
+    page = { text: '', errors: [{ metric: '', message: e instanceof Error ? e.message : String(e) }] };
+  }
+  for (const { metric, message } of page.errors) log.error('error gathering metrics', { ...(metric ? { metric } : {}), err: message });
+  if (page.errors.length && (!opts.continueOnError || page.text === '')) {
+    const err = new GatherError(page.errors);
     // (http.Error: text/plain, nosniff, the message and a newline)
     if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
-    res.end(`An error has occurred while serving metrics:\n\n${e instanceof Error ? e.message : String(e)}\n`);
+    res.end(`An error has occurred while serving metrics:\n\n${err.message}\n`);
     return;
   }
   res.writeHead(200, { 'Content-Type': registry.contentType });
-  res.end(text);
+  res.end(page.text);
 }
