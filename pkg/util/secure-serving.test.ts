@@ -6,6 +6,7 @@ import type { Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
+import { Gauge, register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DelegatingAuth } from './delegating-auth.js';
 import { startSecureServing } from './secure-serving.js';
@@ -99,6 +100,17 @@ describe('the secure port of the scheduler and the controller manager', () => {
     expect(m.body).toMatch(/^process_cpu_seconds_total /m);
     expect(JSON.parse((await get('/metrics', 'nobody')).body).message).toBe('forbidden: User "nobody" cannot get path "/metrics"');
     expect(await get('/nothing', 'prom')).toMatchObject({ status: 404, body: '404 page not found\n' });
+  });
+
+  it('answers /metrics as legacyregistry.Handler does when a collector fails: a 500 with promhttp\'s text, no page', async () => {
+    const broken = new Gauge({ name: 'tsk_test_broken', help: 'h', collect: () => { throw new Error('cannot read'); } });
+    try {
+      const m = await get('/metrics', 'prom');
+      expect([m.status, m.type, m.body]).toEqual([500, 'text/plain; charset=utf-8', 'An error has occurred while serving metrics:\n\n1 error(s) occurred:\n* error collecting metric Desc{fqName: "tsk_test_broken", help: "h", constLabels: {}, variableLabels: {}}: cannot read\n']);
+    } finally {
+      register.removeSingleMetric(broken.name);
+    }
+    expect((await get('/metrics', 'prom')).status).toBe(200);
   });
 });
 

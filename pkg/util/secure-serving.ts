@@ -12,7 +12,7 @@ import { collectDefaultMetrics, register } from 'prom-client';
 import './build-info-metric.js';
 import { matchHealthPath, serveHealth, type HealthCheck, type HealthChecks } from '../apiserver/rest/health-checks.js';
 import type { DelegatingAuth } from './delegating-auth.js';
-import { metricsText } from './prom-text.js';
+import { serveMetricsPage } from './prom-text.js';
 import { logger } from './log.js';
 import { x509User } from './review-cache.js';
 import type { CertKey } from './serving-cert.js';
@@ -80,13 +80,7 @@ export function startSecureServing(o: SecureServingOptions): Promise<SecureServe
   let clientCA = o.clientCA;
   const clientAuth = clientCA || o.dynamicClientCA ? { requestCert: true, rejectUnauthorized: false, ...(clientCA ? { ca: clientCA } : {}) } : {};
   const route = (path: string, query: URLSearchParams, res: ServerResponse) => {
-    if (path === '/metrics') {
-      metricsText(register).then(
-        (t) => text(res, 200, t, register.contentType),
-        (e: Error) => text(res, 500, e.message),
-      );
-      return;
-    }
+    if (path === '/metrics') return void serveMetricsPage(register, res, log);
     const health = o.health && matchHealthPath(path);
     if (health) {
       const withPing = (list: HealthCheck[]) => (list.length ? list : [PING]);
