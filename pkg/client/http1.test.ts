@@ -17,6 +17,8 @@ let server: Server;
 let port = 0;
 /** TLS connections the https server accepted. */
 let connections = 0;
+/** Requests for /slow the server received. */
+let slowAsked = 0;
 const pools: Http1Pool[] = [];
 
 const pool = (o: Partial<ConstructorParameters<typeof Http1Pool>[0]> = {}) => {
@@ -59,6 +61,7 @@ beforeAll(async () => {
           res.end();
           return;
         case '/slow':
+          slowAsked++;
           setTimeout(() => res.end('late'), Number(u.searchParams.get('ms') ?? 0));
           return;
         case '/short-keepalive':
@@ -145,6 +148,17 @@ describe('Http1Pool', () => {
     expect(e).toBeInstanceOf(Error);
     expect((e as Error).message).toBe('request timed out');
     expect((e as NodeJS.ErrnoException).code).toBe('ETIMEDOUT');
+  });
+
+  it('does not send a GET again when it timed out on a reused connection (a timeout is no idle close)', async () => {
+    const p = pool();
+    await p.request({ method: 'GET', path: '/echo', headers: {} });
+    slowAsked = 0;
+    const started = performance.now();
+    const e = await p.request({ method: 'GET', path: '/slow?ms=2000', headers: {}, timeoutMs: 300 }).catch((x: Error) => x);
+    expect((e as NodeJS.ErrnoException).code).toBe('ETIMEDOUT');
+    expect(slowAsked).toBe(1);
+    expect(performance.now() - started).toBeLessThan(550);
   });
 
   it('refuses a header value with a line break without sending anything', async () => {

@@ -327,7 +327,8 @@ export class Http1Pool {
       const reused = conn.used;
       conn.used = true;
       const reader = new ResponseReader(method);
-      conn.busy = { reader, resolve, reject: (e) => reject(reused && reader.untouched && !this.closed ? Object.assign(e, { closedIdle: true }) : e) };
+      // (a timeout is no idle close: the server may be working on the request, and its time is spent)
+      conn.busy = { reader, resolve, reject: (e) => reject(reused && reader.untouched && !this.closed && (e as NodeJS.ErrnoException).code !== 'ETIMEDOUT' ? Object.assign(e, { closedIdle: true }) : e) };
       conn.socket.setTimeout(timeoutMs ?? 0);
       conn.socket.write(bytes);
     });
