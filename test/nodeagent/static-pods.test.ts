@@ -117,7 +117,9 @@ describe('static pods', () => {
     hash = next;
   }, 90_000);
 
-  it('starts the edited pod only once the old one has stopped (never two instances at once)', async () => {
+  // (the next four run at once: each waits on pods of its own, from files of its own, to start
+  // and to be torn down; the agent restarts and the apiserver's stop come after them)
+  it.concurrent('starts the edited pod only once the old one has stopped (never two instances at once)', async () => {
     // (the old container ignores SIGTERM, as a shell as PID 1 does: it lingers for its 3 s grace period)
     const slow = (word: string) => manifest('solo', word).replace('terminationGracePeriodSeconds: 1', 'terminationGracePeriodSeconds: 3');
     writeFileSync(join(dir, 'solo.yaml'), slow('one'));
@@ -144,7 +146,7 @@ describe('static pods', () => {
     await eventually(async () => (await containersOf(newUid)).length === 0 && (await c.agent.runtime.listPodSandbox({ labelSelector: { [podUidLabel]: newUid } })).length === 0, { timeoutMs: 30_000, what: 'solo removed' });
   }, 120_000);
 
-  it('removes the pod and its mirror pod when the file goes', async () => {
+  it.concurrent('removes the pod and its mirror pod when the file goes', async () => {
     rmSync(join(dir, 'web.yaml'));
     await eventually(async () => (await getPod('web-e2e-node')) === undefined, { timeoutMs: 30_000, what: 'mirror pod deleted' });
     await eventually(async () => (await containersOf(hash)).length === 0, { timeoutMs: 30_000, what: 'containers removed' });
@@ -152,7 +154,7 @@ describe('static pods', () => {
     await eventually(async () => (await c.agent.runtime.listPodSandbox({ labelSelector: { [podUidLabel]: hash } })).length === 0, { timeoutMs: 30_000, what: 'sandbox removed' });
   }, 60_000);
 
-  it('skips a bad file and runs the others', async () => {
+  it.concurrent('skips a bad file and runs the others', async () => {
     writeFileSync(join(dir, 'bad.yaml'), manifest('Bad', 'x'));
     writeFileSync(join(dir, 'good.json'), JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'good', namespace: 'kube-system' }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image, imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] } }));
     const good = await eventually(async () => {
@@ -167,7 +169,7 @@ describe('static pods', () => {
     await eventually(async () => (await containersOf(goodUid)).length === 0, { timeoutMs: 30_000, what: 'good-e2e-node torn down' });
   }, 90_000);
 
-  it('runs a static pod whose mirror pod the apiserver refuses (it names a service account), without a mirror pod', async () => {
+  it.concurrent('runs a static pod whose mirror pod the apiserver refuses (it names a service account), without a mirror pod', async () => {
     writeFileSync(join(dir, 'with-sa.yaml'), manifest('with-sa', 'sa').replace('spec:\n', 'spec:\n  serviceAccountName: builder\n'));
     const uid = await eventually(() => [...c.agent.workers.values()].find((w) => w.pod.metadata?.name === 'with-sa-e2e-node')?.uid, { timeoutMs: 10_000, what: 'worker of with-sa' });
     await eventually(async () => (await containersOf(uid!)).some((x) => x.running), { timeoutMs: 60_000, what: 'with-sa running' });
