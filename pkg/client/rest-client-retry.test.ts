@@ -15,6 +15,8 @@ interface Reply {
   code: number;
   body: string;
   retryAfter?: string;
+  /** No answer at all. */
+  hang?: boolean;
 }
 
 let server: Server;
@@ -40,6 +42,7 @@ beforeAll(async () => {
     req.on('end', () => {
       seen.push({ method: req.method ?? '', url: req.url ?? '', body, at: performance.now() });
       const r = script.length > 1 ? script.shift()! : script[0]!;
+      if (r.hang) return;
       res.writeHead(r.code, { 'Content-Type': r.code === 200 ? 'application/json' : 'text/plain; charset=utf-8', ...(r.retryAfter !== undefined ? { 'Retry-After': r.retryAfter } : {}) });
       res.end(r.body);
     });
@@ -114,6 +117,17 @@ describe('RestClient retries (client-go withRetry)', () => {
     await w.done;
     expect(events).toEqual([{ type: 'ADDED', object: { metadata: { name: 'a' } } }]);
     expect(seen.map((s) => s.url)).toEqual(['/api/v1/namespaces/default/pods?watch=1', '/api/v1/namespaces/default/pods?watch=1']);
+  });
+
+  it('gives a retry only the time left of the request\'s timeout', async () => {
+    script = [refused('1'), { code: 200, body: '', hang: true }];
+    const started = performance.now();
+    const err = await client.request('/api/v1/namespaces/default/pods/p', { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(seen).toHaveLength(2);
+    // (the retry, a second in, may be silent for the second left, not for another 2 s)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1900);
+    expect(performance.now() - started).toBeLessThan(2700);
   });
 
   it('makes no retry whose wait would end past the request\'s timeout', async () => {

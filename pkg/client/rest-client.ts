@@ -211,26 +211,27 @@ export class RestClient implements ApiClient {
    *   after a second, as the artificial Retry-After: 1 of retryAfterResponse;
    * up to MAX_RETRIES times in all; the answer or error after the last retry, or any other, is the
    * caller's, an error naming the previous attempt's when it differs (WrapPreviousError). The
-   * retries stay within the request's timeout: one whose wait would end past it is not made.
+   * retries stay within the request's timeout, as client-go's within its context's deadline: one
+   * whose wait would end past it is not made, and a retry may be silent only for the time left.
    */
   private open(path: string, o: RequestOptions): Promise<IncomingMessage> {
     // (a refused answer's body is read and dropped: its connection is reused)
-    return this.withRetries(path, o, () => this.send(path, o), (res) => res.resume());
+    return this.withRetries(path, o, (timeoutMs) => this.send(path, { ...o, timeoutMs }), (res) => res.resume());
   }
 
   /** As open, for an answer read whole through the lean pool. */
   private openWhole(path: string, o: RequestOptions): Promise<WholeAnswer> {
-    return this.withRetries(path, o, () => this.sendWhole(path, o), () => {});
+    return this.withRetries(path, o, (timeoutMs) => this.sendWhole(path, { ...o, timeoutMs }), () => {});
   }
 
-  private async withRetries<R extends Answered>(path: string, o: RequestOptions, send: () => Promise<R>, drop: (res: R) => void): Promise<R> {
+  private async withRetries<R extends Answered>(path: string, o: RequestOptions, send: (timeoutMs: number | undefined) => Promise<R>, drop: (res: R) => void): Promise<R> {
     const deadline = o.timeoutMs ? performance.now() + o.timeoutMs : Infinity;
     const method = o.method ?? 'GET';
     let previous: Error | undefined;
     for (let attempt = 1; ; attempt++) {
       let res: R;
       try {
-        res = await send();
+        res = await send(attempt === 1 || deadline === Infinity ? o.timeoutMs : Math.max(1, Math.ceil(deadline - performance.now())));
       } catch (e) {
         const err = e as Error;
         if (method !== 'GET' || attempt > MAX_RETRIES || !isConnectionResetOrEOF(err) || performance.now() + 1000 > deadline) throw wrapPreviousError(err, previous);
