@@ -1,6 +1,7 @@
 // tsctl's command dispatch and flags.
 import { findKubeconfig, loadKubeconfig, defaultDataDir } from '../client/kubeconfig.js';
 import { RestClient, StatusError } from '../client/rest-client.js';
+import { standardErrorMessage } from './error-message.js';
 import { FlagError, parseFlags } from '../util/flags.js';
 import { applyErrorsText, applyOne } from './apply.js';
 import { down, startJoinedAgent, up } from './cluster.js';
@@ -426,7 +427,7 @@ export async function run(argv: string[], io: Out, opts: { signal?: AbortSignal;
     }
   } catch (e) {
     if (e instanceof StatusError) {
-      io.err(`Error from server (${e.reason ?? e.code}): ${e.message}\n`);
+      io.err(`${standardErrorMessage(e)}\n`);
       return 1;
     }
     if (e instanceof ManifestError || e instanceof Error) {
