@@ -292,6 +292,8 @@ describe.concurrent('disk pressure on a small filesystem (a 48 MiB tmpfs as the 
     await c.cp.admin.create(Pods, 'default', busyboxPod('keeper', { containers: [ctr('c', 'sleep 3600')] }));
     await eventually(async () => (await podStatus(c, 'done')).phase === 'Succeeded', { timeoutMs: 30_000, what: 'done Succeeded' });
     await eventually(async () => (await podStatus(c, 'keeper')).phase === 'Running', { timeoutMs: 30_000, what: 'keeper running' });
+    // (its sandbox released after the Succeeded status: PodReadyToStartContainers False is the last the agent writes)
+    await eventually(async () => (await podStatus(c, 'done')).conditions?.find((x) => x.type === 'PodReadyToStartContainers')?.status === 'False', { timeoutMs: 15_000, what: 'done\'s sandbox released' });
     const doneBefore = await podStatus(c, 'done');
     const doneUid = (await c.cp.admin.get(Pods, 'default', 'done')).metadata!.uid!;
     const containersOf = async (uid: string) => (await c.agent.runtime.listContainers()).filter((x) => x.labels['io.kubernetes.pod.uid'] === uid);
