@@ -192,9 +192,11 @@ export async function setupSandbox(id: string, c: PodSandboxConfig, dir: string,
 /**
  * What a stopped sandbox gives up (containerd's StopPodSandbox: its pause exits, taking the IPC
  * and UTS namespaces with it, its network namespace is removed and its /dev/shm unmounted; the
- * kubelet's SyncTerminatedPod then destroys the pod cgroup): the pinned namespaces, the pod's
- * /dev/shm and the pod cgroup with the cgroups its stopped containers left in it. The record,
- * its files and its emptyDir volumes stay until the sandbox is removed. Idempotent; the
+ * kubelet's SyncTerminatedPod then destroys the pod cgroup, and its volume manager tears down a
+ * terminated pod's emptyDirs, their data gone): the pinned namespaces, the pod's /dev/shm, the
+ * emptyDir volumes' data (a memory-backed one unmounted) and the pod cgroup with the cgroups its
+ * stopped containers left in it. No container starts in a stopped sandbox again (a pod that runs
+ * on gets a new one). The record and its files stay until the sandbox is removed. Idempotent; the
  * containers must have stopped.
  */
 export async function releaseStoppedSandbox(s: SandboxRecord): Promise<void> {
@@ -204,6 +206,10 @@ export async function releaseStoppedSandbox(s: SandboxRecord): Promise<void> {
     await fsp.rm(f, { force: true });
   }
   if (s.shmPath && s.shmPath !== '/dev/shm') umount(s.shmPath, MNT_DETACH);
+  for (const dir of Object.values(s.volumes ?? {})) {
+    umount(dir, MNT_DETACH); // (a Memory emptyDir's tmpfs; a directory on disk is no mount)
+    for (const e of await fsp.readdir(dir).catch(() => [] as string[])) await fsp.rm(join(dir, e), { recursive: true, force: true });
+  }
   await removeCgroup(s.cgroupPath);
 }
 

@@ -5,8 +5,8 @@
 // pod the agent evicted the periodic container GC then removes its containers and that record
 // (kuberuntime_gc.go evictContainers, evictSandboxes with ShouldPodContentBeRemoved), while the
 // pod object stays Failed with reason Evicted; a pod that ended by itself (restartPolicy Never)
-// keeps its stopped sandbox and containers until it is deleted.
-import { existsSync } from 'node:fs';
+// keeps its stopped sandbox and containers until it is deleted; its emptyDirs' data goes when it ends.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pods } from '../../pkg/client/rest-client.js';
@@ -90,14 +90,23 @@ describe('the sandbox of an ended pod', () => {
   }, 120_000);
 
   it('a pod of restartPolicy Never that ended keeps its stopped sandbox and container until deleted, holding no namespace, veth or cgroup', async () => {
-    await c.cp.admin.create(Pods, 'default', busyboxPod('done', { restartPolicy: 'Never', containers: [ctr('c', 'sleep 1; echo bye')] }));
+    const mounts = [{ name: 'disk', mountPath: '/disk' }, { name: 'mem', mountPath: '/mem' }];
+    await c.cp.admin.create(Pods, 'default', busyboxPod('done', { restartPolicy: 'Never', volumes: [{ name: 'disk', emptyDir: {} }, { name: 'mem', emptyDir: { medium: 'Memory' } }], containers: [ctr('c', 'echo data > /disk/f; echo data > /mem/f; sleep 1; echo bye', { volumeMounts: mounts })] }));
     await eventually(async () => (await podStatus(c, 'done')).phase === 'Running', { timeoutMs: 60_000, what: 'done running' });
     const uid = await uidOf('done');
     const [running] = await sandboxesOf(uid);
     expect(held(running!).length).toBeGreaterThan(0);
+    const volume = (name: string) => c.agent.runtime.ephemeralStoragePaths().sandboxVolume(running!.id, name);
+    const mounted = (dir: string) => readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === dir);
+    await eventually(() => existsSync(join(volume('disk'), 'f')) && existsSync(join(volume('mem'), 'f')), { timeoutMs: 15_000, what: 'its emptyDirs written' });
+    expect(mounted(volume('mem'))).toBe(true);
     await eventually(async () => (await podStatus(c, 'done')).phase === 'Succeeded', { timeoutMs: 30_000, what: 'done Succeeded' });
     await eventually(async () => (await sandboxesOf(uid))[0]?.state === SandboxState.NotReady, { timeoutMs: 15_000, what: 'its sandbox stopped' });
     expect(held(running!)).toEqual([]);
+    // Its emptyDirs are torn down, as the kubelet's volume manager tears down a terminated pod's: the data gone, the tmpfs unmounted.
+    expect(readdirSync(volume('disk'))).toEqual([]);
+    expect(readdirSync(volume('mem'))).toEqual([]);
+    expect(mounted(volume('mem'))).toBe(false);
 
     // With the periodic GC running, a pod that ended by itself keeps its sandbox and container (its logs).
     c.agent.setEvictionSettings({ ...c.cfg.eviction, containerGCPeriodMs: 500 });
