@@ -652,7 +652,9 @@ describe('kubectl top (metrics.k8s.io from the node agents)', () => {
   });
 });
 
-describe('security context', () => {
+// (the five blocks from here run at once, each test with pods of its own that need little CPU;
+// kubectl top above, which measures a CPU-bound container, runs alone before them)
+describe.concurrent('security context', () => {
   it('runAsNonRoot refuses a container that would run as root (CreateContainerConfigError); a non-root uid runs, with fsGroup among its groups and owning its volumes', async () => {
     await create('rootish', { securityContext: { runAsNonRoot: true }, containers: [ctr('main', 'sleep 3600')] });
     await eventually(async () => (await podStatus(c, 'rootish')).containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError', { what: 'CreateContainerConfigError' });
@@ -678,7 +680,7 @@ describe('security context', () => {
   });
 });
 
-describe('subPath and subPathExpr', () => {
+describe.concurrent('subPath and subPathExpr', () => {
   it('mount a volume\'s subdirectory, made when missing; subPathExpr expands the container\'s variables', async () => {
     const logs = mkdtempSync(join(tmpdir(), 'tskube-subpath-'));
     try {
@@ -705,7 +707,7 @@ describe('subPath and subPathExpr', () => {
   });
 });
 
-describe('sysctls', () => {
+describe.concurrent('sysctls', () => {
   it('a safe sysctl is set in the pod\'s namespaces, in every container; an unsafe one rejects the pod (SysctlForbidden)', async () => {
     await create('sysctl-safe', {
       restartPolicy: 'Never',
@@ -726,7 +728,7 @@ describe('sysctls', () => {
   });
 });
 
-describe('host namespaces', () => {
+describe.concurrent('host namespaces', () => {
   it('hostNetwork, hostIPC and hostPID: the node\'s namespaces and hostname, the node\'s address as the pod IP', async () => {
     await create('hostns', { hostNetwork: true, hostIPC: true, hostPID: true, restartPolicy: 'Never', containers: [ctr('main', 'for n in net ipc pid uts; do readlink /proc/self/ns/$n; done; hostname; grep -c "^nameserver" /etc/resolv.conf')] });
     await phaseIs('hostns', 'Succeeded');
@@ -743,7 +745,7 @@ describe('host namespaces', () => {
   });
 });
 
-describe('pod networking and volumes', () => {
+describe.concurrent('pod networking and volumes', () => {
   it('containers of a pod share an emptyDir and talk over localhost', async () => {
     await create('shared', {
       volumes: [{ name: 'data', emptyDir: {} }],
