@@ -154,11 +154,10 @@ describe('Http1Pool', () => {
     const p = pool();
     await p.request({ method: 'GET', path: '/echo', headers: {} });
     slowAsked = 0;
-    const started = performance.now();
     const e = await p.request({ method: 'GET', path: '/slow?ms=2000', headers: {}, timeoutMs: 300 }).catch((x: Error) => x);
     expect((e as NodeJS.ErrnoException).code).toBe('ETIMEDOUT');
+    // (sent again, it would have been asked twice, and failed only after a second timeout)
     expect(slowAsked).toBe(1);
-    expect(performance.now() - started).toBeLessThan(550);
   });
 
   it('refuses a header value with a line break without sending anything', async () => {
