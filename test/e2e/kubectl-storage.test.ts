@@ -126,7 +126,9 @@ spec:
     expect(volumeDirs().filter((d) => d.startsWith(pv))).toEqual([]);
   }, 60_000);
 
-  it('gives a pod a generic ephemeral volume: a claim of its own, provisioned on its node, deleted with it', async () => {
+  // (this test and the next run at once: a pod and a set with claims, volumes and directories of
+  // their own; the last test waits for both to have gone)
+  it.concurrent('gives a pod a generic ephemeral volume: a claim of its own, provisioned on its node, deleted with it', async () => {
     await apply(`apiVersion: v1
 kind: Pod
 metadata:
@@ -177,7 +179,7 @@ spec:
     expect(volumeDirs().filter((d) => d.startsWith(pv))).toEqual([]);
   }, 150_000);
 
-  it('gives each StatefulSet ordinal its own claim, kept across pod deletion', async () => {
+  it.concurrent('gives each StatefulSet ordinal its own claim, kept across pod deletion', async () => {
     await apply(`apiVersion: apps/v1
 kind: StatefulSet
 metadata:
