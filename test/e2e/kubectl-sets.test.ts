@@ -100,7 +100,9 @@ describe.skipIf(!hasKubectl)('kubectl with StatefulSets and DaemonSets', () => {
     expect(described).toMatch(/SuccessfulCreate\s+.*create Pod web-1 in StatefulSet web successful/);
   }, 120_000);
 
-  it('scales the StatefulSet down from the highest ordinal with kubectl scale', async () => {
+  // (this test and the next run at once: the StatefulSet's scale-down and the DaemonSet's rollouts
+  // touch different objects and pods; the last test deletes both sets)
+  it.concurrent('scales the StatefulSet down from the highest ordinal with kubectl scale', async () => {
     expect(await kubectl('scale', 'sts/web', '--replicas=1')).toContain('statefulset.apps/web scaled');
     await eventually(async () => {
       const names = (await c.cp.admin.list(Pods, 'default', { labelSelector: 'app=web' })).items.map((p) => p.metadata?.name);
@@ -109,7 +111,7 @@ describe.skipIf(!hasKubectl)('kubectl with StatefulSets and DaemonSets', () => {
     expect(await kubectl('get', 'sts', 'web')).toMatch(/web\s+1\/1\s+/);
   }, 60_000);
 
-  it('runs a DaemonSet pod on the node; kubectl rollout status ds succeeds', async () => {
+  it.concurrent('runs a DaemonSet pod on the node; kubectl rollout status ds succeeds', async () => {
     expect(await apply(daemonSet)).toContain('daemonset.apps/node-agent created');
     expect(await kubectl('rollout', 'status', 'ds/node-agent', '--timeout=50s')).toContain('daemon set "node-agent" successfully rolled out');
     const pods = (await c.cp.admin.list(Pods, 'default', { labelSelector: 'app=node-agent' })).items;
