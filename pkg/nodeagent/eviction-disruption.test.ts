@@ -7,7 +7,8 @@ import type { Pod } from '../api/types.js';
 import { EvictionManager } from './eviction-manager.js';
 import type { PodUsage } from './eviction-ranking.js';
 import { parseThresholds } from './eviction-thresholds.js';
-import { PodWorker, type WorkerDeps } from './pod-worker.js';
+import { PodWorker } from './pod-worker.js';
+import { fakeWorkerDeps } from '../../test/helpers/fake-worker-deps.js';
 
 const Mi = 1024 * 1024;
 
@@ -52,18 +53,7 @@ describe('the DisruptionTarget condition of an eviction', () => {
   });
 
   it('the worker of a pod evicted without the condition reports none, and is still the kubelet\'s IsEvicted', async () => {
-    const d = {
-      runtime: new Proxy({ listPodSandbox: async () => [], listContainers: async () => [] }, { get: (t, k: string) => (k in t ? t[k as keyof typeof t] : async () => {}) }),
-      network: async () => ({ setupPod: async () => ({ ip: '10.199.0.9' }), teardownPod: async () => {} }),
-      dnsServers: () => [],
-      hostIP: '192.0.2.1',
-      podsDir: '/nonexistent/pods',
-      event: () => {},
-      statusChanged: () => {},
-      reportTerminal: async () => true,
-      confirmDeleted: async () => {},
-      finished: () => {},
-    } as unknown as WorkerDeps;
+    const d = fakeWorkerDeps();
     const local = new PodWorker(withEmptyDir, d);
     await local.evict('Usage of EmptyDir volume "data" exceeds the limit "1Mi". ', 0, 'Evicted', null);
     expect(local.disruption).toBeUndefined();

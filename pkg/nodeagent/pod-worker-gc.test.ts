@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { Pod } from '../api/types.js';
 import { ContainerState, SandboxState, type ContainerStatus, type PodSandboxStatus } from '../runtime/types.js';
 import { containerNameLabel, podUidLabel } from './container-labels.js';
-import { PodWorker, type WorkerDeps } from './pod-worker.js';
+import { PodWorker } from './pod-worker.js';
+import { fakeWorkerDeps } from '../../test/helpers/fake-worker-deps.js';
 
 const ended: Pod = {
   metadata: { name: 'p', namespace: 'default', uid: 'u' },
@@ -41,18 +42,7 @@ function worker(opts: { sandboxState: SandboxState; stuck?: boolean }) {
       sandboxes = sandboxes.filter((s) => s.id !== id);
     },
   };
-  const d = {
-    runtime: new Proxy(runtime, { get: (t, k: string) => (k in t ? t[k as keyof typeof t] : async () => void calls.push(`runtime.${k}`)) }),
-    network: async () => ({ setupPod: async () => ({ ip: '10.199.0.9' }), teardownPod: async () => void calls.push('teardownPod') }),
-    dnsServers: () => [],
-    hostIP: '192.0.2.1',
-    podsDir: '/nonexistent/pods',
-    event: () => {},
-    statusChanged: () => void synced++,
-    reportTerminal: async () => true,
-    confirmDeleted: async () => {},
-    finished: () => {},
-  } as unknown as WorkerDeps;
+  const d = fakeWorkerDeps(runtime, { statusChanged: () => void synced++ }, calls);
   const w = new PodWorker(ended, d);
   return { w, calls, synced: () => synced, left: () => ({ containers, sandboxes }) };
 }

@@ -8,6 +8,7 @@ import { ContainerState, type ContainerStatus } from '../runtime/types.js';
 import { NodeAgent, defaultAgentConfig } from './agent.js';
 import { containerNameLabel, podUidLabel } from './container-labels.js';
 import { PodWorker, type WorkerDeps } from './pod-worker.js';
+import { fakeWorkerDeps } from '../../test/helpers/fake-worker-deps.js';
 
 const pod = (extra: Partial<Pod['metadata']> = {}): Pod => ({
   metadata: { name: 'p', namespace: 'default', uid: 'u', ...extra },
@@ -28,25 +29,7 @@ const until = async (cond: () => boolean) => {
 
 function worker(p: Pod, runtime: Record<string, unknown>, more: Partial<WorkerDeps> = {}) {
   const calls: string[] = [];
-  const rt = {
-    listPodSandbox: async () => [],
-    listContainers: async () => [],
-    ...runtime,
-  };
-  const d = {
-    runtime: new Proxy(rt, { get: (t, k: string) => (k in t ? t[k as keyof typeof t] : async () => void calls.push(`runtime.${k}`)) }),
-    network: async () => ({ setupPod: async () => (calls.push('setupPod'), { ip: '10.199.0.9' }), teardownPod: async () => void calls.push('teardownPod') }),
-    dnsServers: () => [],
-    hostIP: '192.0.2.1',
-    podsDir: '/nonexistent/pods',
-    event: () => {},
-    statusChanged: () => {},
-    reportTerminal: async () => true,
-    confirmDeleted: async () => void calls.push('confirmDeleted'),
-    finished: () => void calls.push('finished'),
-    ...more,
-  } as unknown as WorkerDeps;
-  return { w: new PodWorker(p, d), calls };
+  return { w: new PodWorker(p, fakeWorkerDeps(runtime, more, calls)), calls };
 }
 
 describe('pod worker stop', () => {
