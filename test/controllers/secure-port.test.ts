@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterRoleBindings, ClusterRoles, Leases, Namespaces, ServiceAccounts } from '../../pkg/client/rest-client.js';
+import { ClusterRoleBindings, ClusterRoles, Leases, Namespaces, ServiceAccounts, StatusError } from '../../pkg/client/rest-client.js';
 import { eventually, startControlPlane, type TestControlPlane } from '../helpers/control-plane.js';
 import { freePort } from '../helpers/ports.js';
 import { scrape } from '../helpers/scrape.js';
@@ -51,10 +51,21 @@ async function startComponent(name: 'scheduler' | 'controller-manager', extra: s
 
 const holder = async (lease: string) => ((await cp.admin.get(Leases, 'kube-system', lease).catch(() => undefined))?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
 
-/** Another member takes the lease, as one that found it expired would. */
+/**
+ * Another member takes the lease, as one that found it expired would; a 409 (the holder renewed
+ * it between our read and our write, every second with --leader-elect-retry-period 1) is read
+ * again and retried, as client-go's leader elector's next try would.
+ */
 async function takeLease(lease: string): Promise<void> {
-  const l = await cp.admin.get(Leases, 'kube-system', lease);
-  await cp.admin.update(Leases, 'kube-system', lease, { ...l, spec: { ...(l.spec as object), holderIdentity: 'other-host_0', renewTime: new Date().toISOString().replace('Z', '000Z'), leaseDurationSeconds: 60 } });
+  for (let attempt = 1; ; attempt++) {
+    const l = await cp.admin.get(Leases, 'kube-system', lease);
+    try {
+      await cp.admin.update(Leases, 'kube-system', lease, { ...l, spec: { ...(l.spec as object), holderIdentity: 'other-host_0', renewTime: new Date().toISOString().replace('Z', '000Z'), leaseDurationSeconds: 60 } });
+      return;
+    } catch (e) {
+      if (!(e instanceof StatusError && e.code === 409) || attempt >= 10) throw e;
+    }
+  }
 }
 
 async function serviceAccountToken(name: string): Promise<string> {
