@@ -4,6 +4,7 @@
 // validateClusterIPFlags, validateMaxCIDRRange, validatePublicIPServiceClusterIPRangeIPFamilies),
 // in their words; then what tskube cannot serve that 1.32 can (IPv6 or dual-stack Services).
 import { isIP } from 'node:net';
+import { ipBytes } from '../util/ip-string.js';
 
 /** A parsed CIDR: its family's bit count, prefix, and network address as a number of that many bits. */
 interface IpNet {
@@ -12,35 +13,20 @@ interface IpNet {
   network: bigint;
 }
 
-/** An IPv6 address (dotted IPv4 tail allowed) as a 128-bit number, or undefined. */
-function ipv6ToBigInt(s: string): bigint | undefined {
-  if (isIP(s) !== 6) return undefined;
-  let text = s;
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted) {
-    const v4 = dotted[1]!.split('.').map(Number);
-    text = `${text.slice(0, -dotted[1]!.length)}${((v4[0]! << 8) | v4[1]!).toString(16)}:${((v4[2]! << 8) | v4[3]!).toString(16)}`;
-  }
-  const [head, tail] = text.split('::') as [string, string | undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  return groups.reduce((n, g) => (n << 16n) | BigInt(parseInt(g, 16)), 0n);
-}
-
-function ipv4ToBigInt(s: string): bigint | undefined {
-  if (isIP(s) !== 4) return undefined;
-  return s.split('.').reduce((n, p) => (n << 8n) | BigInt(Number(p)), 0n);
+/** An IP address as a number of its family's bits (32 or 128), or undefined. */
+function ipToBigInt(s: string): { addr: bigint; bits: 32 | 128 } | undefined {
+  const b = ipBytes(s);
+  if (!b) return undefined;
+  return { addr: BigInt(`0x${b.toString('hex')}`), bits: b.length === 4 ? 32 : 128 };
 }
 
 /** ParseCIDRSloppy: "addr/prefix", host bits allowed (masked off); undefined if it is none. */
 function parseIpNet(s: string): IpNet | undefined {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(s);
   if (!m) return undefined;
-  const v4 = ipv4ToBigInt(m[1]!);
-  const addr = v4 ?? ipv6ToBigInt(m[1]!);
-  if (addr === undefined) return undefined;
-  const bits = v4 !== undefined ? 32 : 128;
+  const ip = ipToBigInt(m[1]!);
+  if (!ip) return undefined;
+  const { addr, bits } = ip;
   const prefix = Number(m[2]);
   if (prefix > bits) return undefined;
   const mask = ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);

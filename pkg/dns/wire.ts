@@ -3,6 +3,8 @@
 // the A, AAAA, CNAME, PTR, SRV, TXT and SOA record types. Names are compressed only in an answer
 // that does not fit whole, as miekg/dns packs CoreDNS's.
 
+import { ipBytes } from '../util/ip-string.js';
+
 export const RecordType = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, TXT: 16, AAAA: 28, SRV: 33, OPT: 41, ANY: 255 } as const;
 export const Rcode = { NoError: 0, FormErr: 1, ServFail: 2, NXDomain: 3, NotImp: 4, Refused: 5 } as const;
 const CLASS_IN = 1;
@@ -179,7 +181,7 @@ function rdata(w: Writer, r: RecordData): void {
       w.push(Buffer.from(r.address.split('.').map(Number)));
       break;
     case RecordType.AAAA:
-      w.push(ipv6Bytes(r.address));
+      w.push(ipBytes(r.address) ?? Buffer.alloc(16));
       break;
     case RecordType.CNAME:
     case RecordType.PTR:
@@ -207,16 +209,6 @@ function rdata(w: Writer, r: RecordData): void {
       for (const n of [r.serial, r.refresh, r.retry, r.expire, r.minimum]) w.u32(n);
       break;
   }
-}
-
-function ipv6Bytes(a: string): Buffer {
-  const [head, tail] = a.includes('::') ? a.split('::') : [a, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  const b = Buffer.alloc(16);
-  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), i * 2));
-  return b;
 }
 
 function record(w: Writer, r: ResourceRecord): void {

@@ -7,7 +7,7 @@
 // its public key) and a certificate an issuer with one signed gets it as its authority key
 // identifier; key usage and basic constraints are critical.
 import { createHash, createPublicKey, sign, type KeyObject } from 'node:crypto';
-import { isIPv4, isIPv6 } from 'node:net';
+import { ipBytes as ipAddressBytes } from './ip-string.js';
 import { derElements } from './der.js';
 
 export interface CertificateTemplate {
@@ -78,24 +78,9 @@ const name = (commonName: string) => seq(...(commonName ? [set(seq(oid('2.5.4.3'
 
 /** An IP address's 4 or 16 bytes (GeneralName iPAddress). */
 export function ipBytes(ip: string): Buffer {
-  if (isIPv4(ip)) return Buffer.from(ip.split('.').map(Number));
-  if (!isIPv6(ip)) throw new Error(`x509: "${ip}" is not an IP address`);
-  let text = ip;
-  let tail: number[] = [];
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    tail = v4[1]!.split('.').map(Number);
-    text = text.slice(0, -v4[1]!.length) + '0:0';
-  }
-  const [head, rest] = text.split('::') as [string, string | undefined];
-  const groups = (s: string | undefined) => (s ? s.split(':').filter((g) => g !== '') : []);
-  const h = groups(head);
-  const r = groups(rest);
-  const all = rest === undefined ? h : [...h, ...Array<string>(8 - h.length - r.length).fill('0'), ...r];
-  const out = Buffer.alloc(16);
-  all.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
-  if (tail.length) Buffer.from(tail).copy(out, 12);
-  return out;
+  const b = ipAddressBytes(ip);
+  if (!b) throw new Error(`x509: "${ip}" is not an IP address`);
+  return b;
 }
 
 /** The bit string of x509.KeyUsage bits, as Go marshals it (bit 0 the most significant, trailing zero bits trimmed). */
