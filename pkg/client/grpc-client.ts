@@ -114,20 +114,30 @@ export class GrpcApiClient implements ApiClient {
    * left as its deadline. (The first try has none: a timer per call costs, and keepalive pings
    * find a dead connection.)
    */
-  private async call<Res>(method: Method, req: object): Promise<Res> {
+  private call<Res>(method: Method, req: object): Promise<Res> {
     const deadline = Date.now() + (this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    return this.retrying(method, deadline, method === 'get' || method === 'list', (attempt) => this.callOnce<Res>(method, req, attempt > 1 ? deadline : undefined));
+  }
+
+  /**
+   * Makes `once` (attempt 1, 2, ...) until it succeeds or may not be retried: a refusal that says
+   * when (429 or 5xx with retry-after) after that wait, a lost connection of a read after a second,
+   * up to MAX_RETRIES times and never past `deadline`; the last error names an earlier lost
+   * connection's (WrapPreviousError).
+   */
+  private async retrying<T>(what: string, deadline: number, read: boolean, once: (attempt: number) => Promise<T>): Promise<T> {
     let previous: StatusError | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.callOnce<Res>(method, req, attempt > 1 ? deadline : undefined);
+        return await once(attempt);
       } catch (e) {
-        const lost = (method === 'get' || method === 'list') && isConnectionResetOrEOF(e);
+        const lost = read && isConnectionResetOrEOF(e);
         let wait = attempt > MAX_RETRIES ? undefined : lost ? 1 : retryAfterOf(e);
         if (wait !== undefined && Date.now() + wait * 1000 >= deadline) wait = undefined;
         if (wait === undefined) throw wrapPreviousError(e, previous);
         if (lost) previous = e as StatusError;
         await new Promise((r) => setTimeout(r, wait * 1000));
-        log.debug(`Got a Retry-After ${wait}s response for attempt ${attempt} to ${this.address} ${method}`, lost ? { err: (e as Error).message } : { code: (e as StatusError).code });
+        log.debug(`Got a Retry-After ${wait}s response for attempt ${attempt} to ${this.address} ${what}`, lost ? { err: (e as Error).message } : { code: (e as StatusError).code });
       }
     }
   }
@@ -220,20 +230,7 @@ export class GrpcApiClient implements ApiClient {
   async watch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle> {
     // (a watch's only deadline is its timeoutSeconds, as the typed client's Watch sets Timeout from it)
     const deadline = q.timeoutSeconds ? Date.now() + q.timeoutSeconds * 1000 : Infinity;
-    let previous: StatusError | undefined;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.watchOnce(ref, namespace, q, onEvent);
-      } catch (e) {
-        const lost = isConnectionResetOrEOF(e);
-        let wait = attempt > MAX_RETRIES ? undefined : lost ? 1 : retryAfterOf(e);
-        if (wait !== undefined && Date.now() + wait * 1000 >= deadline) wait = undefined;
-        if (wait === undefined) throw wrapPreviousError(e, previous);
-        if (lost) previous = e as StatusError;
-        await new Promise((r) => setTimeout(r, wait * 1000));
-        log.debug(`Got a Retry-After ${wait}s response for attempt ${attempt} to ${this.address} watch`, lost ? { err: (e as Error).message } : { code: (e as StatusError).code });
-      }
-    }
+    return this.retrying('watch', deadline, true, () => this.watchOnce(ref, namespace, q, onEvent));
   }
 
   private watchOnce<T>(ref: ResourceRef, namespace: string | undefined, q: WatchQuery, onEvent: (e: WatchEvent<T>) => void): Promise<WatchHandle> {
